@@ -1,0 +1,12 @@
+//! alignment-core: everything git-align knows about keeping feature branches aligned with
+//! the primary branches they integrate into. No printing, no process exit: the
+//! `git-align` binary is a thin layer over this crate.
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod error;
+pub mod git;
+
+pub use config::Config;
+pub use error::{Error, Result};
+pub use git::Git;
