@@ -19,6 +19,7 @@ pub mod tag;
 pub mod usage;
 pub mod verify;
 pub mod version;
+pub mod workspace;
 
 use std::path::PathBuf;
 
