@@ -114,6 +114,7 @@ fn base_command() -> Command {
     command
         .env("LC_ALL", "C")
         .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_OPTIONAL_LOCKS", "0")
         .env("GIT_PAGER", "cat")
         .env("PAGER", "cat")
         .env("GIT_EDITOR", "true")
