@@ -4,14 +4,17 @@
 //! pieces (`context`, `config`, `fsutil`) hold what several subcommands need.
 #![warn(missing_docs)]
 
+pub mod archive;
 pub mod bench;
 pub mod bump;
 pub mod changelog;
+pub mod checksums;
 pub mod config;
 pub mod config_check;
 pub mod context;
 pub mod dist;
 pub mod fsutil;
+pub mod manifest;
 pub mod publish;
 pub mod release;
 pub mod release_notes;
