@@ -9,10 +9,8 @@ pub enum Outcome {
     /// Everything asked was done.
     Success,
     /// Stopped on conflicts; the user resolves them and runs `git-align continue`.
-    #[allow(dead_code, reason = "returned by `run` once issue 3 lands")]
     Conflicts,
     /// A critical validator failed and the branch was restored from its backup.
-    #[allow(dead_code, reason = "returned by `run` once issue 3 lands")]
     ValidationFailed,
 }
 

@@ -1,4 +1,7 @@
-//! `git-align abort`: placeholder until issue 3 lands.
+//! `git-align abort`: cancel the stopped operation; the branch goes back to exactly its
+//! backup commit and the original checkout (and autostash) is restored.
+
+use alignment_core::{Git, align};
 
 use crate::cli::Global;
 use crate::exit::Outcome;
@@ -9,7 +12,23 @@ pub struct Abort {}
 
 impl Abort {
     /// Runs the command.
-    pub fn run(self, _global: &Global) -> anyhow::Result<Outcome> {
-        anyhow::bail!("`git-align abort` is not implemented yet")
+    pub fn run(self, global: &Global) -> anyhow::Result<Outcome> {
+        let git = Git::open(global.repo_path())?;
+        let op = align::abort(&git)?;
+        if global.json {
+            let doc = serde_json::json!({
+                "aborted": op.id,
+                "branch": op.branch,
+                "restored_to": op.old_tip,
+                "backup": op.backup_ref,
+            });
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        } else if !global.quiet {
+            println!(
+                "aborted {}: {} is back at {} ({})",
+                op.id, op.branch, op.old_tip, op.backup_ref
+            );
+        }
+        Ok(Outcome::Success)
     }
 }

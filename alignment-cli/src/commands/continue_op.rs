@@ -1,4 +1,6 @@
-//! `git-align continue`: placeholder until issue 3 lands.
+//! `git-align continue`: resume the stopped operation after resolving its conflicts.
+
+use alignment_core::{Config, Git, align};
 
 use crate::cli::Global;
 use crate::exit::Outcome;
@@ -9,7 +11,10 @@ pub struct Continue {}
 
 impl Continue {
     /// Runs the command.
-    pub fn run(self, _global: &Global) -> anyhow::Result<Outcome> {
-        anyhow::bail!("`git-align continue` is not implemented yet")
+    pub fn run(self, global: &Global) -> anyhow::Result<Outcome> {
+        let git = Git::open(global.repo_path())?;
+        let config = Config::load(git.work_tree())?;
+        let end = align::continue_op(&git, &config)?;
+        super::run::print_end(global, &git, &end)
     }
 }
