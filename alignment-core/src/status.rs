@@ -195,27 +195,46 @@ pub fn analyze(git: &Git, config: &Config, options: &StatusOptions) -> Result<St
         }
     }
 
-    // Files changed on each side since the merge base, in one process.
-    let mut diffs: Vec<(String, String)> = Vec::new();
-    for row in &rows {
-        if let (Some(mb), Some(t)) = (&row.merge_base, &row.target) {
-            diffs.push((row.tip.clone(), mb.commit.clone()));
-            if options.predict && row.ahead > 0 && row.behind > 0 {
-                diffs.push((t.tip.clone(), mb.commit.clone()));
-            }
-        }
-    }
+    // Files each branch changed since its merge base, in one process.
+    let diffs: Vec<(String, String)> = rows
+        .iter()
+        .filter_map(|r| Some((r.tip.clone(), r.merge_base.as_ref()?.commit.clone())))
+        .collect();
     let changed = changed_files(git, &diffs)?;
+    let no_files = HashSet::new();
+    let files_of = |row: &Row| {
+        row.merge_base
+            .as_ref()
+            .and_then(|mb| changed.get(&(row.tip.clone(), mb.commit.clone())))
+            .unwrap_or(&no_files)
+    };
+    // Only pairs with commits on both sides can conflict, and only when the target also
+    // changed one of the branch's files since the merge base.
+    let can_conflict =
+        |row: &Row| options.predict && row.error.is_none() && row.ahead > 0 && row.behind > 0;
+    let queries: Vec<OverlapQuery<'_>> = rows
+        .iter()
+        .filter(|row| can_conflict(row))
+        .filter_map(|row| {
+            Some(OverlapQuery {
+                target_tip: &row.target.as_ref()?.tip,
+                merge_base: &row.merge_base.as_ref()?.commit,
+                paths: files_of(row).iter().map(String::as_str).collect(),
+            })
+        })
+        .collect();
+    let mut overlaps = target_touches(git, &queries)?.into_iter();
+    let needs_merge: Vec<bool> = rows
+        .iter()
+        .map(|row| can_conflict(row) && overlaps.next().unwrap_or(true))
+        .collect();
+    let file_counts: Vec<u64> = rows.iter().map(|r| files_of(r).len() as u64).collect();
     let mut pairs: Vec<MergePair> = Vec::new();
     let mut pair_of_row: Vec<Option<usize>> = Vec::with_capacity(rows.len());
-    for row in &mut rows {
+    for ((row, needs_merge), files_changed) in rows.iter_mut().zip(needs_merge).zip(file_counts) {
         let mut pair = None;
         if let (Some(mb), Some(t)) = (&row.merge_base, &row.target) {
-            let empty = HashSet::new();
-            let ours = changed
-                .get(&(row.tip.clone(), mb.commit.clone()))
-                .unwrap_or(&empty);
-            row.files_changed = ours.len() as u64;
+            row.files_changed = files_changed;
             let age_days = u64::try_from((now - mb.time).max(0) / 86_400).unwrap_or(0);
             row.complexity = Some(classify(
                 row.ahead,
@@ -223,18 +242,14 @@ pub fn analyze(git: &Git, config: &Config, options: &StatusOptions) -> Result<St
                 age_days,
                 &config.complexity,
             ));
-            if options.predict && row.error.is_none() {
-                let theirs = changed.get(&(t.tip.clone(), mb.commit.clone()));
-                let overlap = theirs.is_some_and(|theirs| ours.iter().any(|f| theirs.contains(f)));
-                if row.ahead > 0 && row.behind > 0 && overlap {
-                    pair = Some(pairs.len());
-                    pairs.push(MergePair {
-                        branch_tip: row.tip.clone(),
-                        target_tip: t.tip.clone(),
-                    });
-                } else {
-                    row.predicted = Some(Vec::new());
-                }
+            if needs_merge {
+                pair = Some(pairs.len());
+                pairs.push(MergePair {
+                    branch_tip: row.tip.clone(),
+                    target_tip: t.tip.clone(),
+                });
+            } else if options.predict && row.error.is_none() {
+                row.predicted = Some(Vec::new());
             }
         }
         pair_of_row.push(pair);
@@ -517,6 +532,64 @@ fn changed_files(
         result.insert((*pair).clone(), files);
     }
     Ok(result)
+}
+
+/// "Did the target change any of these paths between the merge base and its tip?"
+struct OverlapQuery<'a> {
+    target_tip: &'a str,
+    merge_base: &'a str,
+    paths: Vec<&'a str>,
+}
+
+/// Answers every [`OverlapQuery`] with one `cat-file --batch-check`: a path changed on
+/// the target side when its object id at the target tip differs from the one at the
+/// merge base (a missing path prints `<name> missing`, so additions and deletions
+/// differ too). A path that cannot be asked on one line counts as changed.
+fn target_touches(git: &Git, queries: &[OverlapQuery<'_>]) -> Result<Vec<bool>> {
+    let mut input = String::new();
+    let mut answers = vec![false; queries.len()];
+    let mut asked: Vec<usize> = Vec::with_capacity(queries.len());
+    for (query, answer) in queries.iter().zip(answers.iter_mut()) {
+        let mut count = 0;
+        for path in &query.paths {
+            if path.contains('\n') {
+                *answer = true;
+                continue;
+            }
+            let (t, b) = (query.target_tip, query.merge_base);
+            input.push_str(&format!("{t}:{path}\n{b}:{path}\n"));
+            count += 1;
+        }
+        asked.push(count);
+    }
+    if input.is_empty() {
+        return Ok(answers);
+    }
+    let out = git.run_with_input(
+        ["cat-file", "--batch-check=%(objectname)"],
+        input.as_bytes(),
+    )?;
+    // For a missing path the line is `<commit>:<path> missing`: compare without the
+    // commit so both sides missing count as unchanged.
+    let key = |line: &str| match line.strip_suffix(" missing") {
+        Some(name) => {
+            name.split_once(':')
+                .map_or(name, |(_, path)| path)
+                .to_string()
+                + " missing"
+        }
+        None => line.to_string(),
+    };
+    let mut lines = out.lines();
+    for (answer, count) in answers.iter_mut().zip(asked) {
+        for _ in 0..count {
+            match (lines.next(), lines.next()) {
+                (Some(theirs), Some(base)) if key(theirs) == key(base) => {}
+                _ => *answer = true,
+            }
+        }
+    }
+    Ok(answers)
 }
 
 /// A branch's status while it is being assembled.
