@@ -137,7 +137,7 @@ pub fn write_tar_gz(entries: &[Entry], mtime: i64) -> Result<Vec<u8>> {
             .with_context(|| format!("adding {} to tar", entry.name))?;
     }
     let gz = tar.into_inner().context("finishing tar")?;
-    Ok(gz.finish().context("finishing gzip")?)
+    gz.finish().context("finishing gzip")
 }
 
 fn raw_field(field: &mut [u8], value: &str) -> Result<()> {

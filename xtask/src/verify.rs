@@ -507,7 +507,7 @@ pub fn entry_problems(entries: &[Entry], top: &str) -> Vec<String> {
             continue;
         }
         let parts: Vec<&str> = normalized.split(['/', '\\']).collect();
-        if parts.iter().any(|p| *p == "..") {
+        if parts.contains(&"..") {
             problems.push(format!("{name} contains `..`"));
             continue;
         }
