@@ -1,0 +1,510 @@
+//! End-to-end tests of `git-align run`, `continue`, `abort`, `undo`, `restore`,
+//! `backups` and `report` on real repositories with a bare origin.
+
+use std::path::{Path, PathBuf};
+
+use test_support::TestRepo;
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn align_in(repo: &TestRepo, dir: &Path, args: &[&str]) -> Out {
+    let output = repo
+        .sandbox
+        .command(env!("CARGO_BIN_EXE_git-align"), dir)
+        .args(args)
+        .output()
+        .expect("spawn git-align");
+    Out {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn align(repo: &TestRepo, args: &[&str]) -> Out {
+    align_in(repo, repo.path(), args)
+}
+
+fn json(out: &Out) -> serde_json::Value {
+    serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("invalid JSON ({e}): {}\nstderr: {}", out.stdout, out.stderr))
+}
+
+/// `main` with a feature branch `name` forked at the initial commit holding `commits`
+/// commits touching `<name>-<i>.txt`.
+fn feature(repo: &TestRepo, name: &str, commits: usize) -> String {
+    let back = repo.git(["symbolic-ref", "--short", "HEAD"]);
+    repo.git(["checkout", "-q", "-b", name, "main~0"]);
+    for i in 0..commits {
+        repo.commit_file(
+            &format!("{}-{i}.txt", name.replace('/', "-")),
+            &format!("{name} {i}\n"),
+            &format!("feat: {name} {i}"),
+        );
+    }
+    let tip = repo.head();
+    repo.checkout(&back);
+    tip
+}
+
+/// A repository with origin, where `main` moved on by one commit after the features
+/// forked.
+fn setup(features: &[(&str, usize)]) -> (TestRepo, Vec<String>) {
+    let repo = TestRepo::with_origin();
+    let tips = features
+        .iter()
+        .map(|(name, n)| feature(&repo, name, *n))
+        .collect();
+    repo.commit_file("main.txt", "main moved\n", "feat: main moves on");
+    repo.git(["push", "-q", "origin", "main"]);
+    (repo, tips)
+}
+
+fn is_ancestor(repo: &TestRepo, a: &str, b: &str) -> bool {
+    repo.try_git(["merge-base", "--is-ancestor", a, b]).0 == 0
+}
+
+fn count(repo: &TestRepo, range: &str) -> usize {
+    repo.git(["rev-list", "--count", range])
+        .parse()
+        .expect("count")
+}
+
+fn backup_of(repo: &TestRepo, branch: &str) -> String {
+    let refs = repo.git([
+        "for-each-ref",
+        "--format=%(objectname)",
+        &format!("refs/align/backups/{branch}/"),
+    ]);
+    refs.lines().last().expect("a backup exists").to_string()
+}
+
+fn state_file(repo: &TestRepo) -> PathBuf {
+    repo.path().join(".git/align/state.json")
+}
+
+#[test]
+fn rebase_of_a_branch_not_checked_out_leaves_the_users_work_untouched() {
+    let (repo, tips) = setup(&[("feat/a", 2), ("other", 1)]);
+    repo.checkout("other");
+    repo.write("other-0.txt", "uncommitted change\n");
+    repo.write("untracked.txt", "untracked\n");
+    repo.write("staged.txt", "staged\n");
+    repo.git(["add", "staged.txt"]);
+    let before = repo.snapshot();
+    let files_before: Vec<Vec<u8>> = ["other-0.txt", "untracked.txt", "staged.txt"]
+        .iter()
+        .map(|f| std::fs::read(repo.path().join(f)).expect("read"))
+        .collect();
+
+    let out = align(&repo, &["run", "feat/a"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+
+    let after = repo.snapshot();
+    assert_eq!(before.head, after.head);
+    assert_eq!(before.index, after.index);
+    assert_eq!(before.status, after.status);
+    let files_after: Vec<Vec<u8>> = ["other-0.txt", "untracked.txt", "staged.txt"]
+        .iter()
+        .map(|f| std::fs::read(repo.path().join(f)).expect("read"))
+        .collect();
+    assert_eq!(
+        files_before, files_after,
+        "uncommitted work is byte-identical"
+    );
+    assert!(is_ancestor(&repo, "main", "feat/a"));
+    assert_eq!(count(&repo, "main..feat/a"), 2);
+    assert_eq!(repo.git(["rev-list", "--merges", "main..feat/a"]), "");
+    assert_eq!(backup_of(&repo, "feat/a"), tips[0]);
+    assert_eq!(
+        repo.git(["worktree", "list", "--porcelain"])
+            .matches("worktree ")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn merge_strategy_creates_a_merge_commit() {
+    let (repo, tips) = setup(&[("feat", 1)]);
+    let out = align(&repo, &["--json", "run", "feat", "--strategy", "merge"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let parents = repo.git(["rev-list", "--parents", "-n1", "feat"]);
+    let parents: Vec<&str> = parents.split_whitespace().collect();
+    assert_eq!(parents.len(), 3, "a merge commit");
+    assert_eq!(parents[1], tips[0]);
+    assert_eq!(parents[2], repo.rev("main"));
+    let doc = json(&out);
+    assert_eq!(doc["schema"], "git-align/report/v1");
+    assert_eq!(doc["branches"][0]["result"], "aligned");
+    assert_eq!(doc["branches"][0]["strategy"], "merge");
+}
+
+#[test]
+fn checked_out_branch_is_rebased_in_place() {
+    let (repo, _) = setup(&[("feat", 2)]);
+    repo.checkout("feat");
+    let out = align(&repo, &["run", "feat", "--no-fetch"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(repo.git(["symbolic-ref", "--short", "HEAD"]), "feat");
+    assert!(is_ancestor(&repo, "main", "HEAD"));
+    assert_eq!(repo.git(["status", "--porcelain"]), "");
+}
+
+/// `feat` and `main` both change `shared.txt`.
+fn conflicting(repo: &TestRepo, name: &str) -> String {
+    let back = repo.git(["symbolic-ref", "--short", "HEAD"]);
+    repo.git(["checkout", "-q", "-b", name, "main~0"]);
+    repo.commit_file(
+        "shared.txt",
+        &format!("{name} version\n"),
+        "feat: branch side",
+    );
+    let tip = repo.head();
+    repo.checkout(&back);
+    tip
+}
+
+fn conflict_setup() -> (TestRepo, String) {
+    let repo = TestRepo::with_origin();
+    repo.commit_file("shared.txt", "base version\n", "feat: shared file");
+    let tip = conflicting(&repo, "feat");
+    repo.commit_file("shared.txt", "main version\n", "feat: main side");
+    repo.git(["push", "-q", "origin", "main"]);
+    (repo, tip)
+}
+
+#[test]
+fn conflict_stops_with_exit_3_and_continue_completes() {
+    let (repo, _) = conflict_setup();
+    let out = align(&repo, &["--json", "run", "feat"]);
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    assert!(state_file(&repo).exists(), "state saved");
+    let doc = json(&out);
+    assert_eq!(doc["branches"][0]["result"], "conflicts");
+    assert_eq!(doc["branches"][0]["conflicts"][0]["path"], "shared.txt");
+    assert_eq!(doc["branches"][0]["conflicts"][0]["code"], "UU");
+    assert_eq!(doc["branches"][0]["conflicts"][0]["kind"], "both modified");
+    let dir = PathBuf::from(doc["stopped"]["directory"].as_str().expect("dir"));
+    assert_ne!(dir, repo.path(), "resolved in a temporary worktree");
+
+    // Continuing without resolving is refused.
+    let early = align(&repo, &["continue"]);
+    assert_ne!(early.code, 0);
+    assert!(early.stderr.contains("shared.txt"), "{}", early.stderr);
+
+    std::fs::write(dir.join("shared.txt"), "resolved\n").expect("resolve");
+    repo.sandbox.git(&dir, ["add", "shared.txt"]);
+    let out = align(&repo, &["continue"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(!state_file(&repo).exists());
+    assert!(!dir.exists(), "temporary worktree removed");
+    assert!(is_ancestor(&repo, "main", "feat"));
+    assert_eq!(repo.git(["show", "feat:shared.txt"]), "resolved");
+}
+
+#[test]
+fn abort_returns_the_branch_to_its_backup_exactly() {
+    let (repo, tip) = conflict_setup();
+    let before = repo.snapshot();
+    let out = align(&repo, &["run", "feat"]);
+    assert_eq!(out.code, 3);
+    assert!(out.stdout.contains("both modified"), "{}", out.stdout);
+    assert!(out.stdout.contains("git-align continue"), "{}", out.stdout);
+    let out = align(&repo, &["abort"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(repo.rev("feat"), tip);
+    assert_eq!(backup_of(&repo, "feat"), tip);
+    assert!(!state_file(&repo).exists());
+    let after = repo.snapshot();
+    assert_eq!(before.head, after.head);
+    assert_eq!(before.status, after.status);
+    assert_eq!(
+        repo.git(["worktree", "list", "--porcelain"])
+            .matches("worktree ")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn conflict_on_the_checked_out_branch_abort_restores_checkout_and_autostash() {
+    let (repo, tip) = conflict_setup();
+    repo.checkout("feat");
+    repo.write("README.md", "local edit\n");
+    let out = align(&repo, &["run", "feat", "--autostash"]);
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    let out = align(&repo, &["abort"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(repo.rev("feat"), tip);
+    assert_eq!(repo.git(["symbolic-ref", "--short", "HEAD"]), "feat");
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("README.md")).expect("read"),
+        "local edit\n"
+    );
+}
+
+#[test]
+fn all_continues_past_a_conflicting_branch_and_undo_restores_every_branch() {
+    let repo = TestRepo::with_origin();
+    let a = feature(&repo, "a", 1);
+    let b = conflicting(&repo, "b");
+    let c = feature(&repo, "c", 2);
+    let merged = feature(&repo, "merged", 0);
+    repo.commit_file("shared.txt", "main version\n", "feat: main side");
+    repo.git(["push", "-q", "origin", "main"]);
+
+    let out = align(&repo, &["--json", "run", "--all"]);
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    let doc = json(&out);
+    let results: Vec<(String, String)> = doc["branches"]
+        .as_array()
+        .expect("branches")
+        .iter()
+        .map(|b| {
+            (
+                b["branch"].as_str().unwrap_or_default().to_string(),
+                b["result"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        results,
+        vec![
+            ("a".into(), "aligned".into()),
+            ("b".into(), "conflicts".into()),
+            ("c".into(), "aligned".into()),
+        ]
+    );
+    assert!(
+        !state_file(&repo).exists(),
+        "--all leaves no stopped operation"
+    );
+    assert_eq!(repo.rev("b"), b, "conflicting branch untouched");
+    assert_eq!(repo.rev("merged"), merged);
+    assert!(is_ancestor(&repo, "main", "a") && is_ancestor(&repo, "main", "c"));
+
+    let report = align(&repo, &["report", "--format", "markdown"]);
+    assert_eq!(report.code, 0);
+    assert!(
+        report
+            .stdout
+            .contains("| b | main | rebase | simple | conflicts |"),
+        "{}",
+        report.stdout
+    );
+
+    let out = align(&repo, &["undo"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(repo.rev("a"), a);
+    assert_eq!(repo.rev("b"), b);
+    assert_eq!(repo.rev("c"), c);
+}
+
+#[test]
+fn undo_refuses_when_a_branch_moved_since() {
+    let (repo, _) = setup(&[("feat", 1)]);
+    assert_eq!(align(&repo, &["run", "feat"]).code, 0);
+    repo.checkout("feat");
+    repo.commit_file("later.txt", "later\n", "feat: later work");
+    let moved = repo.rev("feat");
+    let out = align(&repo, &["undo"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("moved since"), "{}", out.stderr);
+    assert_eq!(repo.rev("feat"), moved);
+}
+
+#[test]
+fn failing_critical_validator_restores_the_branch_and_exits_4() {
+    let (repo, tips) = setup(&[("feat", 1)]);
+    repo.write(
+        ".git-align.toml",
+        "[[validate]]\nname = \"always-fails\"\nrun = [\"false\"]\nseverity = \"critical\"\ntimeout_s = 30\n",
+    );
+    let out = align(&repo, &["--json", "run", "feat"]);
+    assert_eq!(out.code, 4, "{}{}", out.stdout, out.stderr);
+    assert_eq!(repo.rev("feat"), tips[0]);
+    let doc = json(&out);
+    assert_eq!(doc["branches"][0]["result"], "validation-failed");
+}
+
+#[test]
+fn warning_validator_is_reported_and_alignment_stands() {
+    let (repo, tips) = setup(&[("feat", 1)]);
+    repo.write(
+        ".git-align.toml",
+        "[[validate]]\nname = \"lint\"\nrun = [\"false\"]\nseverity = \"warning\"\n",
+    );
+    let out = align(&repo, &["run", "feat"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("warning: lint"), "{}", out.stdout);
+    assert_ne!(repo.rev("feat"), tips[0]);
+}
+
+#[test]
+fn chunked_class_aligns_in_batches() {
+    let (repo, _) = setup(&[("feat", 5)]);
+    repo.write(
+        ".git-align.toml",
+        "[complexity]\ncommits = 2\nbatch_size = 2\n",
+    );
+    let out = align(&repo, &["--json", "run", "feat"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let doc = json(&out);
+    assert_eq!(doc["branches"][0]["class"], "chunked");
+    assert_eq!(doc["branches"][0]["commits_replayed"], 5);
+    assert!(is_ancestor(&repo, "main", "feat"));
+    assert_eq!(count(&repo, "main..feat"), 5);
+    assert_eq!(repo.git(["for-each-ref", "refs/align/tmp/"]), "");
+}
+
+#[test]
+fn chunked_conflict_stops_in_a_later_batch_and_abort_restores() {
+    let repo = TestRepo::with_origin();
+    repo.git(["checkout", "-q", "-b", "feat"]);
+    for i in 0..3 {
+        repo.commit_file(&format!("f{i}.txt"), "x\n", "feat: clean");
+    }
+    repo.commit_file("shared.txt", "branch\n", "feat: conflicting");
+    repo.commit_file("f9.txt", "x\n", "feat: after");
+    let tip = repo.head();
+    repo.checkout("main");
+    repo.commit_file("shared.txt", "main\n", "feat: main side");
+    repo.write(
+        ".git-align.toml",
+        "[complexity]\ncommits = 2\nbatch_size = 2\n",
+    );
+    let out = align(&repo, &["--json", "run", "feat", "--no-fetch"]);
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    let doc = json(&out);
+    assert_eq!(doc["branches"][0]["class"], "chunked");
+    assert_eq!(doc["branches"][0]["conflicts"][0]["path"], "shared.txt");
+    assert_eq!(align(&repo, &["abort"]).code, 0);
+    assert_eq!(repo.rev("feat"), tip);
+}
+
+#[test]
+fn dirty_checked_out_branch_is_refused_with_nothing_changed() {
+    let (repo, _) = setup(&[("feat", 1)]);
+    repo.checkout("feat");
+    repo.write("feat-0.txt", "dirty\n");
+    let before = repo.snapshot();
+    let out = align(&repo, &["run", "feat", "nope", "main"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    // Every problem is reported together.
+    assert!(out.stderr.contains("uncommitted changes"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("\"nope\" does not exist"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("primary target"), "{}", out.stderr);
+    assert_eq!(before, repo.snapshot());
+}
+
+#[test]
+fn autostash_restores_uncommitted_changes() {
+    let (repo, _) = setup(&[("feat", 1)]);
+    repo.checkout("feat");
+    repo.write("feat-0.txt", "dirty\n");
+    let out = align(&repo, &["run", "feat", "--autostash"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(is_ancestor(&repo, "main", "feat"));
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("feat-0.txt")).expect("read"),
+        "dirty\n"
+    );
+    assert_eq!(repo.git(["stash", "list"]), "");
+}
+
+#[test]
+fn dry_run_changes_nothing_and_prints_the_plan() {
+    let (repo, _) = setup(&[("feat", 1), ("other", 2)]);
+    let before = repo.snapshot();
+    let out = align(&repo, &["--dry-run", "--json", "run", "--all"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let doc = json(&out);
+    assert_eq!(doc["branches"].as_array().map(Vec::len), Some(2));
+    assert_eq!(doc["branches"][0]["class"], "simple");
+    assert_eq!(before, repo.snapshot());
+    assert!(!repo.path().join(".git/align/reports").exists());
+    assert!(!state_file(&repo).exists());
+}
+
+#[test]
+fn run_fetches_the_target_from_origin() {
+    let (repo, _) = setup(&[("feat", 1)]);
+    let other = repo.sandbox.path().join("other");
+    let origin = repo
+        .origin()
+        .expect("origin")
+        .to_string_lossy()
+        .into_owned();
+    repo.sandbox.git(
+        repo.sandbox.path(),
+        ["clone", "-q", &origin, &other.to_string_lossy()],
+    );
+    std::fs::write(other.join("remote.txt"), "remote\n").expect("write");
+    repo.sandbox.git(&other, ["add", "remote.txt"]);
+    repo.sandbox
+        .git(&other, ["commit", "-q", "-m", "feat: remote work"]);
+    repo.sandbox.git(&other, ["push", "-q", "origin", "main"]);
+    let out = align(&repo, &["run", "feat"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(is_ancestor(&repo, "origin/main", "feat"));
+}
+
+#[test]
+fn restore_backups_and_report_formats() {
+    let (repo, tips) = setup(&[("feat", 1)]);
+    assert_eq!(align(&repo, &["run", "feat"]).code, 0);
+    let list = align(&repo, &["--json", "backups", "list"]);
+    let doc = json(&list);
+    assert_eq!(doc[0]["branch"], "feat");
+    assert_eq!(doc[0]["commit"], tips[0].as_str());
+
+    let out = align(&repo, &["restore", "feat"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(repo.rev("feat"), tips[0]);
+
+    let prune = align(&repo, &["--dry-run", "backups", "prune"]);
+    assert_eq!(prune.code, 0);
+    assert!(
+        prune.stdout.contains("would delete 0 of 1"),
+        "{}",
+        prune.stdout
+    );
+
+    let html = align(&repo, &["report", "--format", "html"]);
+    assert!(html.stdout.starts_with("<!DOCTYPE html>"));
+    let csv = align(&repo, &["report", "--format", "csv"]);
+    assert!(
+        csv.stdout
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.contains(",feat,main,rebase,simple,aligned,1,"))
+    );
+    let json_report = json(&align(&repo, &["report", "--format", "json"]));
+    assert_eq!(json_report["schema"], "git-align/report/v1");
+    assert!(
+        json_report["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("align-"))
+    );
+}
+
+#[test]
+fn restore_refuses_to_discard_uncommitted_changes() {
+    let (repo, _) = setup(&[("feat", 1)]);
+    assert_eq!(align(&repo, &["run", "feat"]).code, 0);
+    repo.checkout("feat");
+    repo.write("feat-0.txt", "dirty\n");
+    let before = repo.snapshot();
+    let out = align(&repo, &["restore", "feat"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert_eq!(before, repo.snapshot());
+}
