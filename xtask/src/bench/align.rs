@@ -1,10 +1,276 @@
-//! Bench suite `align`: git-align run --all on 100 branches and a single align on a 10,000-commit repo.
+//! Bench suite `align`: `git-align run --all --no-fetch` over 100 non-conflicting branches
+//! behind `main` (budget 10 s), and a single-branch align on a 10,000-commit repository.
+//!
+//! Both repositories are generated deterministically with one `git fast-import` stream
+//! and cached under `target/bench/`. Before every timed run the branch refs are put back
+//! to their generated tips and git-align's backups and state are removed (one
+//! `update-ref --stdin` transaction), so each run aligns the same branches.
 
-use anyhow::Result;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, ensure};
 
 use super::{BenchEnv, Measurement};
 
-/// Runs the suite (placeholder until issue 3 lands).
-pub fn run(_env: &BenchEnv<'_>) -> Result<Vec<Measurement>> {
-    anyhow::bail!("bench suite `align` is not implemented yet")
+const SUITE: &str = "align";
+/// Bumped whenever the generator changes, so a stale cached repository is rebuilt.
+const GENERATOR_VERSION: u32 = 1;
+const START_TIME: u64 = 1_735_689_600; // 2025-01-01T00:00:00Z
+const ALL_BUDGET: Duration = Duration::from_secs(10);
+const SINGLE_BUDGET: Duration = Duration::from_secs(2);
+
+/// The shape of a generated repository.
+struct Shape {
+    name: &'static str,
+    main_commits: usize,
+    branches: usize,
+    branch_commits: usize,
+    /// Branches fork this many commits before `main`'s tip (plus a per-branch spread).
+    fork_back: usize,
+}
+
+const MANY: Shape = Shape {
+    name: "align-many",
+    main_commits: 1_000,
+    branches: 100,
+    branch_commits: 3,
+    fork_back: 50,
+};
+
+const DEEP: Shape = Shape {
+    name: "align-deep",
+    main_commits: 10_000,
+    branches: 1,
+    branch_commits: 20,
+    fork_back: 500,
+};
+
+/// Runs the suite.
+pub fn run(env: &BenchEnv<'_>) -> Result<Vec<Measurement>> {
+    let many = generate(&env.cache_dir, &MANY)?;
+    let many_refs = branch_tips(&many)?;
+    let mut all = env.measure(
+        SUITE,
+        "git-align run --all --no-fetch (100 branches behind main, 1,000 commits)",
+        Some(ALL_BUDGET),
+        || {
+            reset(&many, &many_refs)?;
+            align(env, &many, &["run", "--all", "--no-fetch", "--json"])
+        },
+    )?;
+    all.note = "each run aligns 100 branches × 3 commits (rebase via `git replay`, no \
+                worktree); includes resetting the refs (2 git processes)"
+        .into();
+    let deep = generate(&env.cache_dir, &DEEP)?;
+    let deep_refs = branch_tips(&deep)?;
+    let mut single = env.measure(
+        SUITE,
+        "git-align run one branch (20 commits, 500 behind, 10,000-commit repo)",
+        Some(SINGLE_BUDGET),
+        || {
+            reset(&deep, &deep_refs)?;
+            align(env, &deep, &["run", "feat/b0000", "--no-fetch", "--json"])
+        },
+    )?;
+    single.note = "preflight, backup, rebase, linear-history and conflict-marker checks".into();
+    Ok(vec![all, single])
+}
+
+fn align(env: &BenchEnv<'_>, repo: &Path, args: &[&str]) -> Result<()> {
+    let output = git_env(Command::new(&env.git_align))
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .output()
+        .context("running git-align")?;
+    ensure!(
+        output.status.success(),
+        "git-align {} failed: {}{}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(())
+}
+
+/// The isolated environment (with an identity, since alignment writes commits).
+fn git_env(mut command: Command) -> Command {
+    command
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Bench")
+        .env("GIT_AUTHOR_EMAIL", "bench@example.com")
+        .env("GIT_COMMITTER_NAME", "Bench")
+        .env("GIT_COMMITTER_EMAIL", "bench@example.com")
+        .env("LC_ALL", "C")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE");
+    command
+}
+
+fn git(repo: &Path, args: &[&str], input: Option<&str>) -> Result<String> {
+    let mut command = git_env(Command::new("git"));
+    command
+        .current_dir(repo)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("running git {}", args.join(" ")))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(input.unwrap_or_default().as_bytes())?;
+    }
+    let output = child.wait_with_output()?;
+    ensure!(
+        output.status.success(),
+        "git {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(String::from_utf8(output.stdout)?)
+}
+
+/// `refname sha` of every branch as generated.
+fn branch_tips(repo: &Path) -> Result<Vec<(String, String)>> {
+    let out = git(
+        repo,
+        &[
+            "for-each-ref",
+            "--format=%(refname) %(objectname)",
+            "refs/heads/",
+        ],
+        None,
+    )?;
+    Ok(out
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(r, s)| (r.to_string(), s.to_string()))
+        .collect())
+}
+
+/// Puts every branch back at its generated tip and removes backups and git-align state.
+fn reset(repo: &Path, tips: &[(String, String)]) -> Result<()> {
+    let backups = git(
+        repo,
+        &["for-each-ref", "--format=%(refname)", "refs/align/"],
+        None,
+    )?;
+    let mut input = String::from("start\n");
+    for (refname, sha) in tips {
+        input.push_str(&format!("update {refname} {sha}\n"));
+    }
+    for refname in backups.lines() {
+        input.push_str(&format!("delete {refname}\n"));
+    }
+    input.push_str("commit\n");
+    git(repo, &["update-ref", "--stdin"], Some(&input))?;
+    let state = repo.join(".git").join("align");
+    if state.exists() {
+        std::fs::remove_dir_all(&state)?;
+    }
+    Ok(())
+}
+
+/// Builds (or reuses) a benchmark repository and returns its work tree.
+fn generate(cache_dir: &Path, shape: &Shape) -> Result<PathBuf> {
+    let repo = cache_dir.join(format!("{}-v{GENERATOR_VERSION}", shape.name));
+    let done = repo.join(".git").join("bench-generated");
+    if done.is_file() {
+        return Ok(repo);
+    }
+    if repo.exists() {
+        std::fs::remove_dir_all(&repo)?;
+    }
+    std::fs::create_dir_all(&repo)?;
+    eprintln!("bench: generating {}", repo.display());
+    let started = Instant::now();
+    git(&repo, &["init", "-q", "-b", "main"], None)?;
+    let mut child = git_env(Command::new("git"))
+        .current_dir(&repo)
+        .args(["fast-import", "--quiet"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .context("starting git fast-import")?;
+    {
+        let mut stdin = std::io::BufWriter::new(child.stdin.take().context("fast-import stdin")?);
+        write_stream(&mut stdin, shape)?;
+        stdin.flush()?;
+    }
+    ensure!(child.wait()?.success(), "git fast-import failed");
+    git(&repo, &["checkout", "-q", "-f", "main"], None)?;
+    std::fs::write(&done, b"")?;
+    eprintln!(
+        "bench: generated in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(repo)
+}
+
+/// The history: `main` commits change `src/mNN.txt`; branch `k` forks a little before
+/// the tip and adds commits to its own files only, so no alignment conflicts. Mark
+/// `i + 1` is `main` commit `i`.
+fn write_stream(out: &mut impl Write, shape: &Shape) -> Result<()> {
+    for i in 0..shape.main_commits {
+        let time = START_TIME + i as u64 * 600;
+        commit_header(
+            out,
+            "refs/heads/main",
+            i + 1,
+            time,
+            &format!("chore: main {i}"),
+        )?;
+        if i > 0 {
+            writeln!(out, "from :{i}")?;
+        }
+        file_change(
+            out,
+            &format!("src/m{:03}.txt", i % 200),
+            &format!("main {i}\n"),
+        )?;
+    }
+    let mut mark = shape.main_commits + 1;
+    for k in 0..shape.branches {
+        let fork = shape.main_commits - shape.fork_back + k % 10 - 10;
+        let branch = format!("refs/heads/feat/b{k:04}");
+        for j in 0..shape.branch_commits {
+            mark += 1;
+            let time = START_TIME + fork as u64 * 600 + 60 * (j as u64 + 1);
+            commit_header(out, &branch, mark, time, &format!("feat: b{k} step {j}"))?;
+            if j == 0 {
+                writeln!(out, "from :{}", fork + 1)?;
+            }
+            let own = format!("features/b{k:04}/f{j}.txt");
+            file_change(out, &own, &format!("branch {k} step {j}\n"))?;
+        }
+    }
+    Ok(())
+}
+
+fn commit_header(
+    out: &mut impl Write,
+    branch: &str,
+    mark: usize,
+    time: u64,
+    message: &str,
+) -> Result<()> {
+    write!(
+        out,
+        "commit {branch}\nmark :{mark}\nauthor Bench <bench@example.com> {time} +0000\ncommitter Bench <bench@example.com> {time} +0000\ndata {}\n{message}\n",
+        message.len() + 1
+    )?;
+    Ok(())
+}
+
+fn file_change(out: &mut impl Write, path: &str, content: &str) -> Result<()> {
+    write!(
+        out,
+        "M 100644 inline {path}\ndata {}\n{content}\n",
+        content.len()
+    )?;
+    Ok(())
 }
