@@ -274,11 +274,28 @@ pub fn package(
         if is_unix(target) {
             kinds.push(ArtifactKind::TarGz);
         }
-        for kind in kinds {
-            let bytes = match kind {
-                ArtifactKind::Zip => archive::write_zip(&entries, source.epoch)?,
-                ArtifactKind::TarGz => archive::write_tar_gz(&entries, source.epoch)?,
-            };
+        // The formats compress independently: one thread each.
+        let built: Vec<Result<Vec<u8>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = kinds
+                .iter()
+                .map(|kind| {
+                    let entries = &entries;
+                    scope.spawn(move || match kind {
+                        ArtifactKind::Zip => archive::write_zip(entries, source.epoch),
+                        ArtifactKind::TarGz => archive::write_tar_gz(entries, source.epoch),
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("archive writer panicked")))
+                })
+                .collect()
+        });
+        for (kind, bytes) in kinds.into_iter().zip(built) {
+            let bytes = bytes?;
             let name = format!("{stem}.{}", kind.extension());
             write_atomic(&out_dir.join(&name), &bytes)?;
             artifacts.push(describe(&name, kind, target, &bytes, &entries));
