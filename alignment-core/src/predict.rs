@@ -121,6 +121,7 @@ pub fn predict(
         // disk) must not fail the analysis.
         let _ = write_cache(&cache_dir, target, &caches[target]);
     }
+    prune_cache(&cache_dir);
     Ok(finish(results))
 }
 
@@ -139,6 +140,28 @@ pub fn cache_dir(git: &Git) -> PathBuf {
 
 fn cache_file(dir: &Path, target_tip: &str) -> PathBuf {
     dir.join(format!("conflicts-{target_tip}.json"))
+}
+
+/// Cache files untouched for this long belong to target tips that moved on.
+const CACHE_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(14 * 24 * 3600);
+
+/// Removes cache files not written for [`CACHE_MAX_AGE`]; best effort.
+fn prune_cache(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|modified| modified.elapsed().ok())
+            .is_some_and(|age| age > CACHE_MAX_AGE);
+        let ours = entry.file_name().to_string_lossy().starts_with("conflicts-");
+        if stale && ours {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn read_cache(dir: &Path, target_tip: &str) -> TipCache {
