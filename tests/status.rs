@@ -313,3 +313,31 @@ fn orphan_branch_reports_an_error_and_others_still_listed() {
     assert_eq!(code, 0);
     assert!(table.contains("lonely: error"), "{table}");
 }
+
+#[test]
+fn missing_rule_target_is_a_branch_error_and_remote_only_primary_is_used() {
+    let repo = repo_with_history();
+    repo.write(
+        ".git-align.toml",
+        "[[rule]]\npattern = \"exp/*\"\ntarget = \"experimental\"\n",
+    );
+    branch_with_commit(&repo, "exp/idea", "main", "idea.txt", "i\n");
+    branch_with_commit(&repo, "feat", "main", "f.txt", "f\n");
+    repo.git(["checkout", "-q", "--detach", "main"]);
+    repo.git(["branch", "-q", "-D", "main"]);
+
+    let report = status_json(&repo, &[]);
+    let idea = branch(&report, "exp/idea");
+    assert_eq!(idea["target"], "experimental");
+    assert!(idea["target_ref"].is_null());
+    assert!(
+        idea["error"]
+            .as_str()
+            .expect("error")
+            .contains("experimental"),
+        "{idea}"
+    );
+    let feat = branch(&report, "feat");
+    assert_eq!(feat["target_ref"], "refs/remotes/origin/main");
+    assert!(feat["error"].is_null());
+}
