@@ -312,6 +312,30 @@ fn verify_names_the_artifact_and_check_for_each_tampering() {
             zip_name(),
             "file-list",
         ),
+        (
+            "file in the archive missing from the manifest's list",
+            Box::new(|d: &Path| {
+                let mut m = DistManifest::read(d).expect("manifest");
+                m.artifacts[0].files.retain(|f| !f.ends_with("/LICENSE"));
+                std::fs::write(d.join("dist-manifest.json"), m.to_json().expect("json"))
+                    .expect("write");
+            }),
+            tgz_name(),
+            "file-list",
+        ),
+        (
+            "artifact missing from SHA256SUMS",
+            Box::new(|d: &Path| {
+                edit(&d.join("SHA256SUMS"), |t| {
+                    t.lines()
+                        .filter(|l| !l.ends_with(".zip"))
+                        .map(|l| format!("{l}\n"))
+                        .collect()
+                })
+            }),
+            zip_name(),
+            "sha256-sums",
+        ),
     ];
     for (what, tamper, artifact, check) in cases {
         let dir = fx.out(&format!("case-{}", what.replace(' ', "-")));

@@ -446,3 +446,59 @@ fn crates(ctx: &Ctx, config: &ReleaseConfig, manifest: &DistManifest) -> Result<
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{Artifact, ArtifactKind, SCHEMA};
+
+    fn manifest() -> DistManifest {
+        DistManifest {
+            schema: SCHEMA.into(),
+            version: semver::Version::new(1, 2, 3),
+            tag: None,
+            commit: "c0ffee".into(),
+            dirty: false,
+            created: "2026-01-01T00:00:00Z".into(),
+            rustc: "rustc".into(),
+            artifacts: vec![Artifact {
+                name: "a.zip".into(),
+                kind: ArtifactKind::Zip,
+                target: "t".into(),
+                size: 3,
+                sha256: "0".repeat(64),
+                files: vec![],
+            }],
+        }
+    }
+
+    #[test]
+    fn uploaded_assets_must_match_the_manifest() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join(SUMS_FILE), "12345").expect("write");
+        std::fs::write(dir.path().join(MANIFEST_FILE), "1234").expect("write");
+        let good = br#"{"assets":[{"name":"a.zip","size":3},{"name":"SHA256SUMS","size":5},{"name":"dist-manifest.json","size":4}]}"#;
+        check_assets(good, dir.path(), &manifest()).expect("matches");
+        let short = br#"{"assets":[{"name":"a.zip","size":2},{"name":"SHA256SUMS","size":5},{"name":"dist-manifest.json","size":4}]}"#;
+        assert!(check_assets(short, dir.path(), &manifest()).is_err());
+        let missing = br#"{"assets":[{"name":"a.zip","size":3}]}"#;
+        assert!(check_assets(missing, dir.path(), &manifest()).is_err());
+    }
+
+    #[test]
+    fn gh_commands_use_the_tag_and_repository() {
+        let mut config = ReleaseConfig::default();
+        config.publish.github_repo = Some("o/r".into());
+        let commands = github_commands(&config, Path::new("/d"), &manifest());
+        let lines: Vec<String> = commands.iter().map(|c| shell_line(c)).collect();
+        assert_eq!(
+            lines[0],
+            "gh release create v1.2.3 --draft --verify-tag --title 'git-align 1.2.3' --notes 'git-align 1.2.3' --repo o/r"
+        );
+        assert_eq!(
+            lines[1],
+            "gh release upload v1.2.3 --repo o/r /d/a.zip /d/SHA256SUMS /d/dist-manifest.json"
+        );
+        assert_eq!(lines[3], "gh release edit v1.2.3 --draft=false --repo o/r");
+    }
+}

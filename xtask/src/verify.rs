@@ -607,6 +607,14 @@ mod tests {
             (Entry::symlink("t/l2", "../../x"), "outside"),
             (Entry::file("u/a", vec![], 0o644), "outside"),
             (Entry::file("t/a", vec![], 0o644), "twice"),
+            (
+                Entry {
+                    name: "t/dev".into(),
+                    kind: EntryKind::Other("Char".into()),
+                    mode: 0o644,
+                },
+                "special file",
+            ),
         ] {
             let mut entries = ok.clone();
             entries.push(entry);
