@@ -124,7 +124,7 @@ pub fn render(
     }
     let url = repository_url(root, git, &cfg.push_remote);
     let mut changelog = git_cliff_core::changelog::Changelog::new(releases, config, None)
-        .context("processing commits with cliff.toml")?;
+        .map_err(|e| usage_error(format!("{CLIFF_CONFIG_FILE} cannot be used: {e}")))?;
     if let Some(url) = url {
         changelog.add_context("repository_url", url)?;
     }

@@ -51,7 +51,7 @@ pub fn release_tags(git: &Git, prefix: &str) -> Result<Vec<ReleaseTag>> {
         "--merged",
         "HEAD",
         "--format=%(refname:strip=2)%1f%(objectname)%1f%(*objectname)",
-        &format!("refs/tags/{prefix}"),
+        "refs/tags/",
     ])?;
     if !out.status.success() {
         // No HEAD yet (an empty repository): no tags.

@@ -403,6 +403,9 @@ fn execute(
 ) -> Result<()> {
     let backup = index_backup_path(ctx);
     let index = git.git_dir().join("index");
+    if let Some(dir) = backup.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
     if index.is_file() {
         std::fs::copy(&index, &backup)
             .with_context(|| format!("backing up the git index to {}", backup.display()))?;
@@ -465,11 +468,16 @@ fn step(
         undo,
     });
     journal.save(journal_path)?;
+    let inject = std::env::var(FAIL_AT_ENV).is_ok_and(|s| s == step.name());
+    if inject && step == Step::Push {
+        // A push cannot be taken back: fail instead of pushing.
+        bail!("step `push`: failure injected by {FAIL_AT_ENV}");
+    }
     let index = journal.steps.len() - 1;
     let result = action(&mut journal.steps[index].undo);
     journal.save(journal_path)?;
     result.with_context(|| format!("step `{}`", step.name()))?;
-    if std::env::var(FAIL_AT_ENV).is_ok_and(|s| s == step.name()) {
+    if inject {
         bail!("step `{}`: failure injected by {FAIL_AT_ENV}", step.name());
     }
     journal.steps[index].status = StepStatus::Done;
@@ -524,6 +532,12 @@ fn run_steps(
         }],
     };
     step(journal, journal_path, Step::Changelog, undo, |_| {
+        if changelog.is_dir() {
+            bail!(
+                "{} is a directory: set `changelog` to a file",
+                changelog.display()
+            );
+        }
         let text = render(&ctx.root, git, cfg, &Selection::All, Some(&pending))?;
         write_atomic(&changelog, text.as_bytes())
             .with_context(|| format!("writing {}", changelog.display()))
@@ -670,13 +684,16 @@ fn undo_step(
         Undo::RestoreFiles { files } => {
             for file in files {
                 match &file.contents {
-                    Some(contents) => {
-                        if std::fs::read_to_string(&file.path).ok().as_deref() != Some(contents) {
-                            write_atomic(&file.path, contents.as_bytes())
-                                .with_context(|| format!("restoring {}", file.path.display()))?;
-                        }
+                    Some(contents)
+                        if std::fs::read_to_string(&file.path).ok().as_deref()
+                            != Some(contents) =>
+                    {
+                        write_atomic(&file.path, contents.as_bytes())
+                            .with_context(|| format!("restoring {}", file.path.display()))?;
                     }
-                    None => remove_if_exists(&file.path)?,
+                    Some(_) => {}
+                    None if file.path.is_file() => remove_if_exists(&file.path)?,
+                    None => {}
                 }
             }
         }

@@ -8,11 +8,16 @@ use crate::config::ReleaseConfig;
 use crate::context::Ctx;
 use crate::history;
 use crate::release_notes::notes_for;
+use crate::usage::usage_error;
 use crate::workspace::workspace_version_of_text;
 
 /// Arguments of `cargo xtask tag`.
 #[derive(Debug, clap::Args)]
-pub struct Tag {}
+pub struct Tag {
+    /// The version expected at HEAD (`1.2.3` or `v1.2.3`); refused when HEAD's Cargo.toml
+    /// says otherwise. Default: HEAD's version.
+    pub version: Option<String>,
+}
 
 impl Tag {
     /// Runs the subcommand.
@@ -22,6 +27,16 @@ impl Tag {
         let version = head_version(&git)?;
         let tag = cfg.tag_for(&version);
         let mut problems = Vec::new();
+        if let Some(raw) = &self.version {
+            let bare = raw.strip_prefix(cfg.tag_prefix.as_str()).unwrap_or(raw);
+            let wanted = semver::Version::parse(bare)
+                .map_err(|e| usage_error(format!("`{raw}` is not a version (like 1.2.3): {e}")))?;
+            if wanted != version {
+                problems.push(format!(
+                    "HEAD's Cargo.toml version is {version}, not {wanted}: bump and commit first"
+                ));
+            }
+        }
         if tag_exists(&git, &tag)? {
             problems.push(format!("tag {tag} already exists"));
         }
