@@ -61,7 +61,16 @@ fn setup(features: &[(&str, usize)]) -> (TestRepo, Vec<String>) {
         .collect();
     repo.commit_file("main.txt", "main moved\n", "feat: main moves on");
     repo.git(["push", "-q", "origin", "main"]);
+    young(&repo);
     (repo, tips)
+}
+
+/// Sandbox commits are dated from 2026-01-01, so with the default `age_days` every merge
+/// base would count as old (`integration`); tests that are not about the class raise it.
+const YOUNG: &str = "[complexity]\nage_days = 100000\n";
+
+fn young(repo: &TestRepo) {
+    repo.write(".git-align.toml", YOUNG);
 }
 
 fn is_ancestor(repo: &TestRepo, a: &str, b: &str) -> bool {
@@ -152,7 +161,10 @@ fn checked_out_branch_is_rebased_in_place() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert_eq!(repo.git(["symbolic-ref", "--short", "HEAD"]), "feat");
     assert!(is_ancestor(&repo, "main", "HEAD"));
-    assert_eq!(repo.git(["status", "--porcelain"]), "");
+    assert_eq!(
+        repo.git(["status", "--porcelain", "--untracked-files=no"]),
+        ""
+    );
 }
 
 /// `feat` and `main` both change `shared.txt`.
@@ -175,6 +187,7 @@ fn conflict_setup() -> (TestRepo, String) {
     let tip = conflicting(&repo, "feat");
     repo.commit_file("shared.txt", "main version\n", "feat: main side");
     repo.git(["push", "-q", "origin", "main"]);
+    young(&repo);
     (repo, tip)
 }
 
@@ -257,6 +270,7 @@ fn all_continues_past_a_conflicting_branch_and_undo_restores_every_branch() {
     let merged = feature(&repo, "merged", 0);
     repo.commit_file("shared.txt", "main version\n", "feat: main side");
     repo.git(["push", "-q", "origin", "main"]);
+    young(&repo);
 
     let out = align(&repo, &["--json", "run", "--all"]);
     assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
@@ -323,7 +337,7 @@ fn failing_critical_validator_restores_the_branch_and_exits_4() {
     let (repo, tips) = setup(&[("feat", 1)]);
     repo.write(
         ".git-align.toml",
-        "[[validate]]\nname = \"always-fails\"\nrun = [\"false\"]\nseverity = \"critical\"\ntimeout_s = 30\n",
+        "[complexity]\nage_days = 100000\n[[validate]]\nname = \"always-fails\"\nrun = [\"false\"]\nseverity = \"critical\"\ntimeout_s = 30\n",
     );
     let out = align(&repo, &["--json", "run", "feat"]);
     assert_eq!(out.code, 4, "{}{}", out.stdout, out.stderr);
@@ -337,7 +351,7 @@ fn warning_validator_is_reported_and_alignment_stands() {
     let (repo, tips) = setup(&[("feat", 1)]);
     repo.write(
         ".git-align.toml",
-        "[[validate]]\nname = \"lint\"\nrun = [\"false\"]\nseverity = \"warning\"\n",
+        "[complexity]\nage_days = 100000\n[[validate]]\nname = \"lint\"\nrun = [\"false\"]\nseverity = \"warning\"\n",
     );
     let out = align(&repo, &["run", "feat"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
@@ -350,7 +364,7 @@ fn chunked_class_aligns_in_batches() {
     let (repo, _) = setup(&[("feat", 5)]);
     repo.write(
         ".git-align.toml",
-        "[complexity]\ncommits = 2\nbatch_size = 2\n",
+        "[complexity]\ncommits = 2\nbatch_size = 2\nage_days = 100000\n",
     );
     let out = align(&repo, &["--json", "run", "feat"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
@@ -376,7 +390,7 @@ fn chunked_conflict_stops_in_a_later_batch_and_abort_restores() {
     repo.commit_file("shared.txt", "main\n", "feat: main side");
     repo.write(
         ".git-align.toml",
-        "[complexity]\ncommits = 2\nbatch_size = 2\n",
+        "[complexity]\ncommits = 2\nbatch_size = 2\nage_days = 100000\n",
     );
     let out = align(&repo, &["--json", "run", "feat", "--no-fetch"]);
     assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
@@ -507,4 +521,46 @@ fn restore_refuses_to_discard_uncommitted_changes() {
     let out = align(&repo, &["restore", "feat"]);
     assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
     assert_eq!(before, repo.snapshot());
+}
+
+#[test]
+fn integration_class_forces_the_merge_strategy() {
+    let (repo, tips) = setup(&[("feat", 1)]);
+    // Default thresholds: the merge base (2026-01-01) is older than 90 days.
+    std::fs::remove_file(repo.path().join(".git-align.toml")).expect("remove config");
+    let out = align(&repo, &["--json", "run", "feat"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let doc = json(&out);
+    assert_eq!(doc["branches"][0]["class"], "integration");
+    assert_eq!(doc["branches"][0]["strategy"], "merge");
+    assert!(
+        doc["branches"][0]["class_reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("merge strategy forced"))
+    );
+    let parents = repo.git(["rev-list", "--parents", "-n1", "feat"]);
+    assert_eq!(parents.split_whitespace().nth(1), Some(tips[0].as_str()));
+    assert_eq!(parents.split_whitespace().count(), 3);
+}
+
+#[test]
+fn all_reports_a_branch_without_shared_history_and_aligns_the_rest() {
+    let (repo, _) = setup(&[("feat", 1)]);
+    repo.git(["checkout", "-q", "--orphan", "orphan"]);
+    repo.git(["rm", "-q", "-r", "--cached", "."]);
+    repo.commit_file("orphan.txt", "orphan\n", "feat: unrelated history");
+    repo.git(["checkout", "-q", "-f", "main"]);
+    young(&repo);
+    let out = align(&repo, &["--json", "run", "--all"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let doc = json(&out);
+    let rows = doc["branches"].as_array().expect("branches");
+    assert!(
+        rows.iter()
+            .any(|b| b["branch"] == "feat" && b["result"] == "aligned")
+    );
+    assert!(
+        rows.iter()
+            .any(|b| b["branch"] == "orphan" && b["result"] == "skipped")
+    );
 }

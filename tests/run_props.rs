@@ -68,13 +68,13 @@ proptest! {
         match interruption {
             Interruption::FailingValidator => repo.write(
                 ".git-align.toml",
-                "[[validate]]\nname = \"fails\"\nrun = [\"false\"]\n",
+                "[complexity]\nage_days = 100000\n[[validate]]\nname = \"fails\"\nrun = [\"false\"]\n",
             ),
             Interruption::KilledValidator => repo.write(
                 ".git-align.toml",
-                "[[validate]]\nname = \"hangs\"\nrun = [\"sleep\", \"30\"]\ntimeout_s = 1\n",
+                "[complexity]\nage_days = 100000\n[[validate]]\nname = \"hangs\"\nrun = [\"sleep\", \"30\"]\ntimeout_s = 1\n",
             ),
-            _ => {}
+            _ => repo.write(".git-align.toml", "[complexity]\nage_days = 100000\n"),
         }
         let old_tip = repo.rev("feat");
         let before = reachable(&repo, &["feat"]);

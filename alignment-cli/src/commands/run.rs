@@ -110,6 +110,10 @@ fn print_plan(global: &Global, plan: &[PlanItem], predicted: &[Vec<String>]) -> 
     }
     println!("dry run: nothing will be changed");
     for (item, files) in plan.iter().zip(predicted) {
+        if let Some(error) = &item.error {
+            println!("  {:<24} cannot be aligned: {error}", item.branch);
+            continue;
+        }
         let action = if item.up_to_date() {
             "up to date".to_string()
         } else {

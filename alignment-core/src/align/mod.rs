@@ -96,14 +96,22 @@ fn plan_items(
     opts: &RunOptions,
     branches: &[String],
 ) -> Result<Vec<PlanItem>> {
-    let mut items = Vec::new();
-    for branch in branches {
-        let item = plan::plan_branch(git, config, branch, &opts.request)?;
-        // `--all` leaves alone branches that are up to date or already merged.
-        if opts.all && (item.behind == 0 || item.ahead == 0) {
-            continue;
+    let mut items = plan::plan_branches(git, config, branches, &opts.request)?;
+    if opts.all {
+        // `--all` leaves alone branches that are up to date or already merged, and
+        // reports (never aborts on) branches it cannot align.
+        items.retain(|item| item.error.is_some() || (item.behind > 0 && item.ahead > 0));
+    } else {
+        let errors: Vec<String> = items
+            .iter()
+            .filter_map(|i| Some(format!("{}: {}", i.branch, i.error.as_ref()?)))
+            .collect();
+        if !errors.is_empty() {
+            return Err(Error::Usage(format!(
+                "nothing was changed:\n  - {}",
+                errors.join("\n  - ")
+            )));
         }
-        items.push(item);
     }
     Ok(items)
 }
@@ -160,7 +168,7 @@ pub fn run(git: &Git, config: &Config, opts: &RunOptions) -> Result<RunEnd> {
     let backup_started = Instant::now();
     let to_backup: Vec<(String, String)> = items
         .iter()
-        .filter(|i| !i.up_to_date())
+        .filter(|i| i.error.is_none() && !i.up_to_date())
         .map(|i| (i.branch.clone(), i.tip.clone()))
         .collect();
     let refs = backup::create_all(git, &to_backup, now)?;
@@ -181,6 +189,11 @@ pub fn run(git: &Git, config: &Config, opts: &RunOptions) -> Result<RunEnd> {
         } else {
             0
         };
+        if let Some(error) = &item.error {
+            report.error = Some(error.clone());
+            session.branches.push(report);
+            continue;
+        }
         if item.up_to_date() {
             report.result = Outcome::UpToDate;
             session.branches.push(report);
@@ -439,6 +452,7 @@ fn stopped_item(git: &Git, op: &StoppedOperation) -> Result<PlanItem> {
         class_reason: String::new(),
         behind: nums.next().unwrap_or(0),
         ahead: nums.next().unwrap_or(0),
+        error: None,
     })
 }
 
