@@ -341,3 +341,48 @@ fn missing_rule_target_is_a_branch_error_and_remote_only_primary_is_used() {
     assert_eq!(feat["target_ref"], "refs/remotes/origin/main");
     assert!(feat["error"].is_null());
 }
+
+#[test]
+fn missing_object_in_one_branch_is_reported_on_that_branch_only() {
+    use std::io::Write;
+    let repo = repo_with_history();
+    branch_with_commit(&repo, "feat", "main", "f.txt", "f\n");
+    let tree = repo.git(["rev-parse", "main^{tree}"]);
+    let commit = format!(
+        "tree {tree}\nparent {}\nauthor A <a@b> 1767225600 +0000\n\
+         committer A <a@b> 1767225600 +0000\n\nbroken\n",
+        "1".repeat(40)
+    );
+    let mut child = repo
+        .sandbox
+        .command("git", repo.path())
+        .args([
+            "hash-object",
+            "-t",
+            "commit",
+            "-w",
+            "--stdin",
+            "--literally",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn hash-object");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(commit.as_bytes())
+        .expect("write commit");
+    let output = child.wait_with_output().expect("hash-object");
+    assert!(output.status.success());
+    let id = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    repo.git(["update-ref", "refs/heads/broken", &id]);
+
+    let report = status_json(&repo, &[]);
+    assert_eq!(names(&report), ["broken", "feat"]);
+    assert!(branch(&report, "broken")["error"].is_string());
+    let feat = branch(&report, "feat");
+    assert!(feat["error"].is_null(), "{feat}");
+    assert_eq!(feat["ahead"], 1);
+}

@@ -164,7 +164,7 @@ pub fn analyze(git: &Git, config: &Config, options: &StatusOptions) -> Result<St
     let selected = select(&listed, &target_names, &options.branches)?;
 
     // Merge bases with every target a branch may be compared against.
-    let mut merge_bases: HashMap<&str, HashMap<String, Option<MergeBase>>> = HashMap::new();
+    let mut merge_bases: HashMap<&str, HashMap<String, Walk>> = HashMap::new();
     for target in &targets {
         let relevant: Vec<&Listed> = selected
             .iter()
@@ -179,7 +179,12 @@ pub fn analyze(git: &Git, config: &Config, options: &StatusOptions) -> Result<St
         }
     }
     let merge_base = |target: &str, tip: &str| -> Option<MergeBase> {
-        merge_bases.get(target)?.get(tip)?.clone()
+        merge_bases.get(target)?.get(tip)?.clone().ok().flatten()
+    };
+    let history_error = |tip: &str| -> Option<String> {
+        merge_bases
+            .values()
+            .find_map(|walks| walks.get(tip)?.as_ref().err().cloned())
     };
 
     let mut rows: Vec<Row> = Vec::with_capacity(selected.len());
@@ -187,7 +192,12 @@ pub fn analyze(git: &Git, config: &Config, options: &StatusOptions) -> Result<St
         let choice = determine_target(&branch.name, config, |primary| {
             merge_base(primary, &branch.tip).map(|mb| mb.time)
         });
-        rows.push(Row::new(branch, choice, &targets, config, &merge_base));
+        let mut row = Row::new(branch, choice, &targets, config, &merge_base);
+        if let Some(error) = history_error(&branch.tip) {
+            row.merge_base = None;
+            row.error = Some(format!("cannot read the branch's history: {error}"));
+        }
+        rows.push(row);
     }
     if git.version() < AHEAD_BEHIND_GIT_VERSION {
         for row in rows.iter_mut().filter(|r| r.target.is_some()) {
@@ -391,7 +401,35 @@ struct Node {
 /// The most recent merge base of every branch with `target`, from one `rev-list` of the
 /// commits the branches have and the target lacks: walking a branch's part of that set,
 /// the boundary commits it reaches are its merge bases.
+///
+/// When git cannot walk the batch (a missing object in some branch's history), each
+/// branch is walked on its own so only the broken ones report the error; that costs a
+/// process per branch, on this error path only.
 fn find_merge_bases(
+    git: &Git,
+    target: &ResolvedTarget,
+    branches: &[&Listed],
+) -> Result<HashMap<String, Walk>> {
+    match walk_batch(git, target, branches) {
+        Ok(found) => Ok(found.into_iter().map(|(tip, mb)| (tip, Ok(mb))).collect()),
+        Err(Error::GitFailed { .. }) => Ok(branches
+            .iter()
+            .map(|branch| {
+                let walk = walk_batch(git, target, &[branch])
+                    .map(|mut found| found.remove(&branch.tip).flatten())
+                    .map_err(|e| e.to_string());
+                (branch.tip.clone(), walk)
+            })
+            .collect()),
+        Err(other) => Err(other),
+    }
+}
+
+/// The merge base of a branch with one target, or why its history could not be read.
+type Walk = std::result::Result<Option<MergeBase>, String>;
+
+/// [`find_merge_bases`] for a batch that git can walk in one process.
+fn walk_batch(
     git: &Git,
     target: &ResolvedTarget,
     branches: &[&Listed],
