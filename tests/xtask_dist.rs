@@ -246,11 +246,14 @@ fn dist_stamps_source_date_epoch_and_the_tag() {
     );
 }
 
+/// A change made to a copy of a good dist directory.
+type Tamper = Box<dyn Fn(&Path)>;
+
 #[test]
 fn verify_names_the_artifact_and_check_for_each_tampering() {
     let fx = Fixture::new();
     let good = fx.good_dist("good");
-    let cases: Vec<(&str, Box<dyn Fn(&Path)>, String, &str)> = vec![
+    let cases: Vec<(&str, Tamper, String, &str)> = vec![
         (
             "flipped byte",
             Box::new(|d: &Path| {

@@ -60,6 +60,27 @@ pub struct DistOutput {
 impl Dist {
     /// Runs the subcommand.
     pub fn run(self, ctx: &Ctx) -> Result<()> {
+        if ctx.dry_run {
+            let out = resolve_out_dir(ctx, self.out)?;
+            if self.merge.is_empty() {
+                let targets = if self.targets.is_empty() {
+                    "the host".to_string()
+                } else {
+                    self.targets.join(", ")
+                };
+                println!(
+                    "dry run: would build git-align for {targets} and write archives, {SUMS_FILE} and {MANIFEST_FILE} to {}",
+                    out.display()
+                );
+            } else {
+                println!(
+                    "dry run: would merge {} directories into {}",
+                    self.merge.len(),
+                    out.display()
+                );
+            }
+            return Ok(());
+        }
         let output = if self.merge.is_empty() {
             build_and_package(
                 ctx,
