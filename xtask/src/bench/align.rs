@@ -17,7 +17,7 @@ use super::{BenchEnv, Measurement};
 
 const SUITE: &str = "align";
 /// Bumped whenever the generator changes, so a stale cached repository is rebuilt.
-const GENERATOR_VERSION: u32 = 1;
+const GENERATOR_VERSION: u32 = 2;
 const START_TIME: u64 = 1_735_689_600; // 2025-01-01T00:00:00Z
 const ALL_BUDGET: Duration = Duration::from_secs(10);
 const SINGLE_BUDGET: Duration = Duration::from_secs(2);
@@ -51,6 +51,7 @@ const DEEP: Shape = Shape {
 /// Runs the suite.
 pub fn run(env: &BenchEnv<'_>) -> Result<Vec<Measurement>> {
     let many = generate(&env.cache_dir, &MANY)?;
+    young_config(&many)?;
     let many_refs = branch_tips(&many)?;
     let mut all = env.measure(
         SUITE,
@@ -58,13 +59,20 @@ pub fn run(env: &BenchEnv<'_>) -> Result<Vec<Measurement>> {
         Some(ALL_BUDGET),
         || {
             reset(&many, &many_refs)?;
-            align(env, &many, &["run", "--all", "--no-fetch", "--json"])
+            let aligned = align(env, &many, &["run", "--all", "--no-fetch", "--json"])?;
+            ensure!(
+                aligned == MANY.branches,
+                "expected {} aligned branches, got {aligned}",
+                MANY.branches
+            );
+            Ok(())
         },
     )?;
     all.note = "each run aligns 100 branches × 3 commits (rebase via `git replay`, no \
                 worktree); includes resetting the refs (2 git processes)"
         .into();
     let deep = generate(&env.cache_dir, &DEEP)?;
+    young_config(&deep)?;
     let deep_refs = branch_tips(&deep)?;
     let mut single = env.measure(
         SUITE,
@@ -72,14 +80,30 @@ pub fn run(env: &BenchEnv<'_>) -> Result<Vec<Measurement>> {
         Some(SINGLE_BUDGET),
         || {
             reset(&deep, &deep_refs)?;
-            align(env, &deep, &["run", "feat/b0000", "--no-fetch", "--json"])
+            let aligned = align(env, &deep, &["run", "feat/b0000", "--no-fetch", "--json"])?;
+            ensure!(
+                aligned == 1,
+                "expected the branch to be aligned, got {aligned}"
+            );
+            Ok(())
         },
     )?;
     single.note = "preflight, backup, rebase, linear-history and conflict-marker checks".into();
     Ok(vec![all, single])
 }
 
-fn align(env: &BenchEnv<'_>, repo: &Path, args: &[&str]) -> Result<()> {
+/// The generated history is dated 2025; without this every merge base would be older
+/// than the default `age_days` and the branches classed `integration` (merge forced).
+fn young_config(repo: &Path) -> Result<()> {
+    std::fs::write(
+        repo.join(".git-align.toml"),
+        "[complexity]\nage_days = 100000\n",
+    )?;
+    Ok(())
+}
+
+/// Runs git-align and returns how many branches its JSON report says it aligned.
+fn align(env: &BenchEnv<'_>, repo: &Path, args: &[&str]) -> Result<usize> {
     let output = git_env(Command::new(&env.git_align))
         .arg("-C")
         .arg(repo)
@@ -93,7 +117,8 @@ fn align(env: &BenchEnv<'_>, repo: &Path, args: &[&str]) -> Result<()> {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    Ok(())
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    Ok(report["totals"]["aligned"].as_u64().unwrap_or(0) as usize)
 }
 
 /// The isolated environment (with an identity, since alignment writes commits).
@@ -135,17 +160,11 @@ fn git(repo: &Path, args: &[&str], input: Option<&str>) -> Result<String> {
     Ok(String::from_utf8(output.stdout)?)
 }
 
-/// `refname sha` of every branch as generated.
+/// `refname sha` of every branch as generated (recorded at generation, since the cached
+/// repository's refs are left aligned by the last timed run).
 fn branch_tips(repo: &Path) -> Result<Vec<(String, String)>> {
-    let out = git(
-        repo,
-        &[
-            "for-each-ref",
-            "--format=%(refname) %(objectname)",
-            "refs/heads/",
-        ],
-        None,
-    )?;
+    let out = std::fs::read_to_string(repo.join(".git").join("bench-tips"))
+        .context("reading the generated branch tips")?;
     Ok(out
         .lines()
         .filter_map(|l| l.split_once(' '))
@@ -203,6 +222,16 @@ fn generate(cache_dir: &Path, shape: &Shape) -> Result<PathBuf> {
     }
     ensure!(child.wait()?.success(), "git fast-import failed");
     git(&repo, &["checkout", "-q", "-f", "main"], None)?;
+    let tips = git(
+        &repo,
+        &[
+            "for-each-ref",
+            "--format=%(refname) %(objectname)",
+            "refs/heads/",
+        ],
+        None,
+    )?;
+    std::fs::write(repo.join(".git").join("bench-tips"), tips)?;
     std::fs::write(&done, b"")?;
     eprintln!(
         "bench: generated in {:.1} s",
