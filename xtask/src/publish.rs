@@ -422,7 +422,8 @@ fn crates(ctx: &Ctx, config: &ReleaseConfig, manifest: &DistManifest) -> Result<
         }
         let mut args = vec!["publish", "-p", krate.as_str(), "--locked"];
         if ctx.dry_run {
-            args.push("--dry-run");
+            // A rehearsal on a work tree with edits in progress is still useful.
+            args.extend(["--dry-run", "--allow-dirty"]);
         }
         println!("$ cargo {}", args.join(" "));
         let status = Command::new("cargo")
@@ -437,7 +438,7 @@ fn crates(ctx: &Ctx, config: &ReleaseConfig, manifest: &DistManifest) -> Result<
                 );
             } else {
                 bail!(
-                    "`cargo {}` failed; fix the crate metadata and rerun",
+                    "`cargo {}` failed (cargo's error is above); fix it and rerun",
                     args.join(" ")
                 );
             }
