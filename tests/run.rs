@@ -564,3 +564,24 @@ fn all_reports_a_branch_without_shared_history_and_aligns_the_rest() {
             .any(|b| b["branch"] == "orphan" && b["result"] == "skipped")
     );
 }
+
+#[test]
+fn a_branch_checked_out_in_another_worktree_is_left_alone() {
+    let (repo, tips) = setup(&[("feat", 1), ("other", 1)]);
+    let wt = repo.sandbox.path().join("wt");
+    repo.git(["worktree", "add", "-q", &wt.to_string_lossy(), "feat"]);
+    let out = align(&repo, &["run", "feat"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("checked out in the worktree"),
+        "{}",
+        out.stderr
+    );
+    let out = align(&repo, &["--json", "run", "--all"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let doc = json(&out);
+    assert_eq!(doc["branches"][0]["branch"], "feat");
+    assert_eq!(doc["branches"][0]["result"], "skipped");
+    assert_eq!(doc["branches"][1]["result"], "aligned");
+    assert_eq!(repo.rev("feat"), tips[0]);
+}

@@ -97,6 +97,15 @@ fn plan_items(
     branches: &[String],
 ) -> Result<Vec<PlanItem>> {
     let mut items = plan::plan_branches(git, config, branches, &opts.request)?;
+    let elsewhere = checked_out_elsewhere(git)?;
+    for item in &mut items {
+        if let Some((_, path)) = elsewhere.iter().find(|(b, _)| *b == item.branch) {
+            item.error = Some(format!(
+                "checked out in the worktree {path}; align it from there (git-align -C {path} run {})",
+                item.branch
+            ));
+        }
+    }
     if opts.all {
         // `--all` leaves alone branches that are up to date or already merged, and
         // reports (never aborts on) branches it cannot align.
@@ -114,6 +123,23 @@ fn plan_items(
         }
     }
     Ok(items)
+}
+
+/// Branches checked out in a linked worktree other than this one, with its path: moving
+/// their refs would pull the rug from under that worktree.
+fn checked_out_elsewhere(git: &Git) -> Result<Vec<(String, String)>> {
+    let out = git.run(["worktree", "list", "--porcelain"])?;
+    let here = git.work_tree().to_string_lossy().into_owned();
+    Ok(out
+        .split("\n\n")
+        .filter_map(|block| {
+            let path = block.lines().find_map(|l| l.strip_prefix("worktree "))?;
+            let branch = block
+                .lines()
+                .find_map(|l| l.strip_prefix("branch refs/heads/"))?;
+            (path != here).then(|| (branch.to_string(), path.to_string()))
+        })
+        .collect())
 }
 
 fn selected_branches(git: &Git, config: &Config, opts: &RunOptions) -> Result<Vec<String>> {
