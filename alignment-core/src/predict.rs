@@ -157,7 +157,10 @@ fn prune_cache(dir: &Path) {
             .ok()
             .and_then(|modified| modified.elapsed().ok())
             .is_some_and(|age| age > CACHE_MAX_AGE);
-        let ours = entry.file_name().to_string_lossy().starts_with("conflicts-");
+        let ours = entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with("conflicts-");
         if stale && ours {
             let _ = std::fs::remove_file(entry.path());
         }
