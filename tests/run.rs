@@ -585,3 +585,57 @@ fn a_branch_checked_out_in_another_worktree_is_left_alone() {
     assert_eq!(doc["branches"][1]["result"], "aligned");
     assert_eq!(repo.rev("feat"), tips[0]);
 }
+
+#[test]
+fn deleted_by_us_is_reported_with_its_kind() {
+    let repo = TestRepo::with_origin();
+    repo.commit_file("shared.txt", "base\n", "feat: shared file");
+    let tip = conflicting(&repo, "feat");
+    repo.git(["rm", "-q", "shared.txt"]);
+    repo.git(["commit", "-q", "-m", "feat: main deletes"]);
+    young(&repo);
+    let out = align(&repo, &["--json", "run", "feat", "--no-fetch"]);
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    let doc = json(&out);
+    assert_eq!(doc["branches"][0]["conflicts"][0]["code"], "DU");
+    assert_eq!(doc["branches"][0]["conflicts"][0]["kind"], "deleted by us");
+    assert_eq!(doc["branches"][0]["conflict_commit"], tip.as_str());
+    assert_eq!(align(&repo, &["abort"]).code, 0);
+    assert_eq!(repo.rev("feat"), tip);
+}
+
+#[test]
+fn merge_conflict_continue_commits_the_merge() {
+    let (repo, tip) = conflict_setup();
+    let out = align(&repo, &["--json", "run", "feat", "--strategy", "merge"]);
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    let dir = PathBuf::from(json(&out)["stopped"]["directory"].as_str().expect("dir"));
+    std::fs::write(dir.join("shared.txt"), "merged\n").expect("resolve");
+    repo.sandbox.git(&dir, ["add", "shared.txt"]);
+    let out = align(&repo, &["--json", "continue"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(json(&out)["branches"][0]["result"], "aligned");
+    let parents = repo.git(["rev-list", "--parents", "-n1", "feat"]);
+    let parents: Vec<&str> = parents.split_whitespace().collect();
+    assert_eq!(parents.len(), 3);
+    assert_eq!(parents[1], tip);
+    assert_eq!(repo.git(["show", "feat:shared.txt"]), "merged");
+}
+
+#[test]
+fn conflict_on_the_checked_out_branch_is_resolved_in_place() {
+    let (repo, _) = conflict_setup();
+    repo.checkout("feat");
+    let out = align(&repo, &["run", "feat"]);
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    assert!(!out.stdout.contains("temporary worktree"), "{}", out.stdout);
+    repo.write("shared.txt", "resolved\n");
+    repo.git(["add", "shared.txt"]);
+    let out = align(&repo, &["continue"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(repo.git(["symbolic-ref", "--short", "HEAD"]), "feat");
+    assert!(is_ancestor(&repo, "main", "feat"));
+    let undo = align(&repo, &["undo"]);
+    assert_eq!(undo.code, 0, "{}{}", undo.stdout, undo.stderr);
+    assert_eq!(repo.rev("feat"), backup_of(&repo, "feat"));
+}
