@@ -621,7 +621,7 @@ fn an_interrupted_release_is_undone_by_the_next_run() {
     let hook = f.path().join(".git/hooks/commit-msg");
     std::fs::write(
         &hook,
-        "#!/bin/sh\nkill -9 $(ps -o ppid= -p $PPID)\nsleep 5\n",
+        "#!/bin/sh\nkill -9 $(ps -o ppid= -p $PPID)\nexit 1\n",
     )
     .expect("hook");
     use std::os::unix::fs::PermissionsExt;

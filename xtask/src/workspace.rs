@@ -277,18 +277,43 @@ fn lock_with_versions(text: &str, members: &[Member], new: &str) -> Result<Strin
         .map(|m| m.name.as_str())
         .collect();
     let mut doc: DocumentMut = text.parse().context("parsing Cargo.lock")?;
-    if let Some(packages) = doc
+    let Some(packages) = doc
         .get_mut("package")
         .and_then(Item::as_array_of_tables_mut)
-    {
-        for package in packages.iter_mut() {
-            let local = package.get("source").is_none();
-            let name = package.get("name").and_then(Item::as_str).unwrap_or("");
-            if local
-                && following.contains(name)
-                && let Some(version) = package.get_mut("version")
-            {
-                set_str(version, new);
+    else {
+        return Ok(text.to_string());
+    };
+    let mut old_versions = BTreeSet::new();
+    for package in packages.iter_mut() {
+        let local = package.get("source").is_none();
+        let name = package
+            .get("name")
+            .and_then(Item::as_str)
+            .unwrap_or("")
+            .to_string();
+        if local
+            && following.contains(name.as_str())
+            && let Some(version) = package.get_mut("version")
+        {
+            if let Some(old) = version.as_str() {
+                old_versions.insert(format!("{name} {old}"));
+            }
+            set_str(version, new);
+        }
+    }
+    // Dependency entries carry a version only when the name is ambiguous
+    // (`"widget-core 0.1.0"`); those naming a member follow it.
+    for package in packages.iter_mut() {
+        let Some(deps) = package.get_mut("dependencies").and_then(Item::as_array_mut) else {
+            continue;
+        };
+        for dep in deps.iter_mut() {
+            let Some(entry) = dep.as_str() else { continue };
+            if old_versions.contains(entry) {
+                let name = entry.split(' ').next().unwrap_or(entry).to_string();
+                let decor = dep.decor().clone();
+                *dep = Value::from(format!("{name} {new}"));
+                *dep.decor_mut() = decor;
             }
         }
     }
@@ -297,4 +322,28 @@ fn lock_with_versions(text: &str, members: &[Member], new: &str) -> Result<Strin
         bail!("rewriting Cargo.lock produced an empty file");
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_rewrites_members_and_their_versioned_references_only() {
+        let lock = "version = 4\n\n[[package]]\nname = \"a\"\nversion = \"0.1.0\"\n\
+                    dependencies = [\n \"b 0.1.0\",\n \"b 2.0.0 (registry+x)\",\n]\n\n\
+                    [[package]]\nname = \"b\"\nversion = \"0.1.0\"\n\n\
+                    [[package]]\nname = \"b\"\nversion = \"2.0.0\"\nsource = \"registry+x\"\n";
+        let members = ["a", "b"].map(|name| Member {
+            name: name.into(),
+            manifest: PathBuf::from(format!("{name}/Cargo.toml")),
+            inherits_version: true,
+        });
+        let out = lock_with_versions(lock, &members, "0.2.0").expect("lock");
+        assert_eq!(
+            out,
+            lock.replace("\"0.1.0\"", "\"0.2.0\"")
+                .replace("\"b 0.1.0\"", "\"b 0.2.0\"")
+        );
+    }
 }
