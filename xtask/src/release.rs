@@ -167,35 +167,29 @@ fn print_plan(cfg: &ReleaseConfig, plan: &Plan, args: &Release) {
         .next
         .as_ref()
         .map_or_else(|| "(invalid)".to_string(), ToString::to_string);
-    println!("release {} -> {next}", plan.current);
-    println!("plan:");
+    let tag = plan.tag.as_deref().unwrap_or("(invalid)");
+    let mut steps = Vec::new();
     if let Some(hook) = &cfg.pre_release_hook {
-        println!("  1. hook: {}", hook.join(" "));
+        steps.push(format!("hook: {}", hook.join(" ")));
     }
-    println!("  2. bump: Cargo.toml files and Cargo.lock to {next}");
-    println!("  3. changelog: {}", cfg.changelog.display());
+    steps.push(format!("bump: Cargo.toml files and Cargo.lock to {next}"));
+    steps.push(format!("changelog: {}", cfg.changelog.display()));
     if let Some(v) = &plan.next {
-        println!("  4. commit: {}", cfg.commit_message_for(v));
+        steps.push(format!("commit: {}", cfg.commit_message_for(v)));
     }
-    println!(
-        "  5. tag: {}{}",
-        plan.tag.as_deref().unwrap_or("(invalid)"),
-        if cfg.sign_tag {
-            " (signed)"
-        } else {
-            " (annotated)"
-        }
-    );
+    let kind = if cfg.sign_tag { "signed" } else { "annotated" };
+    steps.push(format!("tag: {tag} ({kind})"));
     if !args.skip_dist {
-        println!("  6. dist + verify: {}", cfg.dist.out_dir.display());
+        steps.push(format!("dist + verify: {}", cfg.dist.out_dir.display()));
     }
     if args.push {
-        println!(
-            "  7. push --atomic {} {} {}",
-            cfg.push_remote,
-            plan.branch.as_deref().unwrap_or("(detached)"),
-            plan.tag.as_deref().unwrap_or("")
-        );
+        let branch = plan.branch.as_deref().unwrap_or("(detached)");
+        steps.push(format!("push --atomic {} {branch} {tag}", cfg.push_remote));
+    }
+    println!("release {} -> {next}", plan.current);
+    println!("plan:");
+    for (n, step) in steps.iter().enumerate() {
+        println!("  {}. {step}", n + 1);
     }
 }
 
