@@ -15,6 +15,10 @@ use flate2::{Compression, GzBuilder, read::GzDecoder};
 
 use crate::manifest::ArtifactKind;
 
+/// Deflate level for both formats: within a few percent of level 6's size at about half
+/// its time, which keeps packaging inside the 300 ms budget.
+const LEVEL: i64 = 4;
+
 /// What an archive entry is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EntryKind {
@@ -76,7 +80,7 @@ pub fn write_zip(entries: &[Entry], mtime: i64) -> Result<Vec<u8>> {
     for entry in entries {
         let options = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
-            .compression_level(Some(6))
+            .compression_level(Some(LEVEL))
             .last_modified_time(stamp)
             .unix_permissions(entry.mode);
         match &entry.kind {
@@ -103,7 +107,7 @@ pub fn write_tar_gz(entries: &[Entry], mtime: i64) -> Result<Vec<u8>> {
     let gz = GzBuilder::new()
         .mtime(0)
         .operating_system(255)
-        .write(Vec::new(), Compression::new(6));
+        .write(Vec::new(), Compression::new(LEVEL as u32));
     let mut tar = tar::Builder::new(gz);
     for entry in entries {
         let mut header = tar::Header::new_gnu();
