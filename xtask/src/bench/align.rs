@@ -19,6 +19,8 @@ const SUITE: &str = "align";
 /// Bumped whenever the generator changes, so a stale cached repository is rebuilt.
 const GENERATOR_VERSION: u32 = 2;
 const START_TIME: u64 = 1_735_689_600; // 2025-01-01T00:00:00Z
+/// Branches timed in the worktree-per-branch comparison; scaled to all branches.
+const WORKTREE_SAMPLE: usize = 10;
 const ALL_BUDGET: Duration = Duration::from_secs(10);
 const SINGLE_BUDGET: Duration = Duration::from_secs(2);
 
@@ -69,8 +71,37 @@ pub fn run(env: &BenchEnv<'_>) -> Result<Vec<Measurement>> {
         },
     )?;
     all.note = "each run aligns 100 branches × 3 commits (rebase via `git replay`, no \
-                worktree); includes resetting the refs (2 git processes)"
+                worktree); includes resetting the refs (2 git processes);"
         .into();
+    let sample: Vec<String> = many_refs
+        .iter()
+        .filter_map(|(r, _)| r.strip_prefix("refs/heads/feat/"))
+        .take(WORKTREE_SAMPLE)
+        .map(|b| format!("feat/{b}"))
+        .collect();
+    let scratch = tempfile::tempdir()?;
+    let mut worktrees = env.measure(
+        SUITE,
+        "temporary worktree + git rebase per branch (100 branches, extrapolated)",
+        None,
+        || {
+            reset(&many, &many_refs)?;
+            worktree_loop(&many, &sample, &scratch.path().join("wt"))
+        },
+    )?;
+    let scale = MANY.branches as f64 / sample.len() as f64;
+    worktrees.median_s *= scale;
+    worktrees.min_s *= scale;
+    worktrees.max_s *= scale;
+    worktrees.note = format!(
+        "the naive approach, timed on {} branches and scaled ×{scale:.0}",
+        sample.len()
+    );
+    all.note = format!(
+        "{} {:.1}× faster than a worktree + rebase per branch",
+        all.note,
+        worktrees.median_s / all.median_s
+    );
     let deep = generate(&env.cache_dir, &DEEP)?;
     young_config(&deep)?;
     let deep_refs = branch_tips(&deep)?;
@@ -89,7 +120,7 @@ pub fn run(env: &BenchEnv<'_>) -> Result<Vec<Measurement>> {
         },
     )?;
     single.note = "preflight, backup, rebase, linear-history and conflict-marker checks".into();
-    Ok(vec![all, single])
+    Ok(vec![all, worktrees, single])
 }
 
 /// The generated history is dated 2025; without this every merge base would be older
@@ -119,6 +150,17 @@ fn align(env: &BenchEnv<'_>, repo: &Path, args: &[&str]) -> Result<usize> {
     );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout)?;
     Ok(report["totals"]["aligned"].as_u64().unwrap_or(0) as usize)
+}
+
+/// The naive way: check each branch out in a temporary worktree and rebase it there.
+fn worktree_loop(repo: &Path, branches: &[String], dir: &Path) -> Result<()> {
+    let dir_s = dir.to_string_lossy();
+    for branch in branches {
+        git(repo, &["worktree", "add", "-q", &dir_s, branch], None)?;
+        git(dir, &["rebase", "-q", "main"], None)?;
+        git(repo, &["worktree", "remove", "--force", &dir_s], None)?;
+    }
+    Ok(())
 }
 
 /// The isolated environment (with an identity, since alignment writes commits).
