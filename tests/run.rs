@@ -639,3 +639,20 @@ fn conflict_on_the_checked_out_branch_is_resolved_in_place() {
     assert_eq!(undo.code, 0, "{}{}", undo.stdout, undo.stderr);
     assert_eq!(repo.rev("feat"), backup_of(&repo, "feat"));
 }
+
+#[test]
+fn all_skips_a_dirty_checked_out_branch_and_aligns_the_others() {
+    let (repo, tips) = setup(&[("feat", 1), ("other", 1)]);
+    repo.checkout("feat");
+    repo.write("feat-0.txt", "dirty\n");
+    let out = align(&repo, &["--json", "run", "--all"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let doc = json(&out);
+    assert_eq!(doc["branches"][0]["result"], "skipped");
+    assert_eq!(doc["branches"][1]["result"], "aligned");
+    assert_eq!(repo.rev("feat"), tips[0]);
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("feat-0.txt")).expect("read"),
+        "dirty\n"
+    );
+}

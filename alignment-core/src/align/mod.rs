@@ -83,8 +83,10 @@ fn checked_branches(git: &Git, config: &Config, opts: &RunOptions) -> Result<Vec
     let branches = selected_branches(git, config, opts)?;
     let targets: Vec<String> = opts.request.onto.iter().cloned().collect();
     let current = match &checkout {
-        Checkout::Branch(b) => Some(b.as_str()),
-        Checkout::Detached(_) => None,
+        // With `--all` a dirty checked-out branch only matters if it needs aligning;
+        // `plan_items` skips it then instead of refusing the whole run.
+        Checkout::Branch(b) if !opts.all => Some(b.as_str()),
+        _ => None,
     };
     preflight::check(git, config, &branches, &targets, current, opts.autostash)?;
     Ok(branches)
@@ -105,6 +107,19 @@ fn plan_items(
                 item.branch
             ));
         }
+    }
+    if opts.all
+        && !opts.autostash
+        && let Checkout::Branch(current) = state::current_checkout(git)?
+        && let Some(item) = items
+            .iter_mut()
+            .find(|i| i.branch == current && i.error.is_none() && i.behind > 0 && i.ahead > 0)
+        && preflight::is_dirty(git)?
+    {
+        item.error = Some(
+            "checked out with uncommitted changes; commit or stash them, or pass --autostash"
+                .into(),
+        );
     }
     if opts.all {
         // `--all` leaves alone branches that are up to date or already merged, and
