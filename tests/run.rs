@@ -656,3 +656,25 @@ fn all_skips_a_dirty_checked_out_branch_and_aligns_the_others() {
         "dirty\n"
     );
 }
+
+#[test]
+fn a_validator_that_hangs_is_killed_at_its_timeout() {
+    let (repo, tips) = setup(&[("feat", 1)]);
+    repo.write(
+        ".git-align.toml",
+        "[complexity]\nage_days = 100000\n[[validate]]\nname = \"hangs\"\nrun = [\"sh\", \"-c\", \"sleep 30; true\"]\ntimeout_s = 1\n",
+    );
+    let started = std::time::Instant::now();
+    let out = align(&repo, &["--json", "run", "feat"]);
+    assert_eq!(out.code, 4, "{}{}", out.stdout, out.stderr);
+    assert!(started.elapsed().as_secs() < 15);
+    let doc = json(&out);
+    let checks = doc["branches"][0]["checks"].as_array().expect("checks");
+    assert!(checks.iter().any(|c| {
+        c["name"] == "hangs"
+            && c["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("timed out"))
+    }));
+    assert_eq!(repo.rev("feat"), tips[0]);
+}

@@ -91,13 +91,18 @@ pub fn run(
 /// Runs `argv` in `dir`, killing it after `timeout`; `None` on success, else why it failed.
 fn run_command(argv: &[String], dir: &Path, timeout: Duration) -> Option<String> {
     let (program, args) = argv.split_first()?;
-    let child = Command::new(program)
+    let mut command = Command::new(program);
+    command
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
+        .stderr(Stdio::null());
+    // Own process group, so a timeout kills the validator's children too (`cargo test`
+    // spawns the test binaries).
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let child = command.spawn();
     let mut child = match child {
         Ok(child) => child,
         Err(e) => return Some(format!("could not start {program:?}: {e}")),
@@ -108,6 +113,7 @@ fn run_command(argv: &[String], dir: &Path, timeout: Duration) -> Option<String>
             Ok(Some(status)) if status.success() => return None,
             Ok(Some(status)) => return Some(format!("`{}` failed ({status})", argv.join(" "))),
             Ok(None) if started.elapsed() >= timeout => {
+                kill_group(child.id());
                 let _ = child.kill();
                 let _ = child.wait();
                 return Some(format!(
@@ -120,6 +126,20 @@ fn run_command(argv: &[String], dir: &Path, timeout: Duration) -> Option<String>
             Err(e) => return Some(Error::io("waiting for a validator", e).to_string()),
         }
     }
+}
+
+/// Kills the whole process group led by `pid` (best effort).
+fn kill_group(pid: u32) {
+    #[cfg(unix)]
+    {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{pid}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    #[cfg(not(unix))]
+    let _ = pid;
 }
 
 /// True when any critical check failed.
