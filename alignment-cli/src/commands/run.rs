@@ -166,7 +166,7 @@ pub fn print_end(global: &Global, git: &Git, end: &RunEnd) -> anyhow::Result<Out
         };
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else if !global.quiet {
-        print_session(session);
+        print_session(session, stopped.map(|op| op.branch.as_str()));
         if let Some(op) = stopped {
             print_stopped(git, op, session);
         }
@@ -189,7 +189,7 @@ fn short(sha: &str) -> &str {
     sha.get(..10).unwrap_or(sha)
 }
 
-fn print_session(session: &Session) {
+fn print_session(session: &Session, stopped: Option<&str>) {
     println!("git-align {}", session.id);
     for b in &session.branches {
         let detail = match b.result {
@@ -202,7 +202,14 @@ fn print_session(session: &Session) {
                 b.class,
                 b.target
             ),
-            BranchOutcome::Conflicts => format!("{} conflicting paths", b.conflicts.len()),
+            BranchOutcome::Conflicts if stopped == Some(b.branch.as_str()) => {
+                format!("{} conflicting paths; stopped", b.conflicts.len())
+            }
+            BranchOutcome::Conflicts => format!(
+                "{} conflicting paths; left unchanged (align it alone to resolve: git-align run {})",
+                b.conflicts.len(),
+                b.branch
+            ),
             BranchOutcome::ValidationFailed => {
                 let failed: Vec<String> = b
                     .checks
@@ -220,6 +227,11 @@ fn print_session(session: &Session) {
             BranchOutcome::Skipped => b.error.clone().unwrap_or_default(),
         };
         println!("  {:<24} {:<18} {detail}", b.branch, b.result.as_str());
+        if stopped != Some(b.branch.as_str()) {
+            for c in &b.conflicts {
+                println!("  {:<24} {:<18} {}: {}", "", "", c.kind, c.path);
+            }
+        }
         if !b.class_reason.is_empty() {
             println!(
                 "  {:<24} {:<18} class {}: {}",
