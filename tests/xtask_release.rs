@@ -42,8 +42,11 @@ struct Fixture {
     repo: TestRepo,
 }
 
-fn real_home() -> PathBuf {
-    PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/root".into()))
+/// The toolchain directories of the real environment (the sandbox replaces `HOME`).
+fn toolchain_dir(var: &str, default: &str) -> PathBuf {
+    std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/root".into())).join(default)
+    })
 }
 
 impl Fixture {
@@ -100,8 +103,8 @@ impl Fixture {
         let mut command = self.repo.sandbox.command("cargo", self.path());
         command
             .args(args)
-            .env("CARGO_HOME", real_home().join(".cargo"))
-            .env("RUSTUP_HOME", real_home().join(".rustup"))
+            .env("CARGO_HOME", toolchain_dir("CARGO_HOME", ".cargo"))
+            .env("RUSTUP_HOME", toolchain_dir("RUSTUP_HOME", ".rustup"))
             .env_remove("CARGO_TARGET_DIR");
         command
     }
@@ -115,8 +118,8 @@ impl Fixture {
             .command(env!("CARGO_BIN_EXE_xtask"), self.path());
         xtask
             .args(full)
-            .env("CARGO_HOME", real_home().join(".cargo"))
-            .env("RUSTUP_HOME", real_home().join(".rustup"))
+            .env("CARGO_HOME", toolchain_dir("CARGO_HOME", ".cargo"))
+            .env("RUSTUP_HOME", toolchain_dir("RUSTUP_HOME", ".rustup"))
             .env_remove("CARGO_TARGET_DIR")
             .env_remove("XTASK_FAIL_AT");
         xtask
