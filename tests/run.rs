@@ -678,3 +678,18 @@ fn a_validator_that_hangs_is_killed_at_its_timeout() {
     }));
     assert_eq!(repo.rev("feat"), tips[0]);
 }
+
+#[test]
+fn continue_after_the_user_aborted_git_itself_points_to_abort() {
+    let (repo, tip) = conflict_setup();
+    let out = align(&repo, &["--json", "run", "feat"]);
+    assert_eq!(out.code, 3);
+    let dir = PathBuf::from(json(&out)["stopped"]["directory"].as_str().expect("dir"));
+    repo.sandbox.git(&dir, ["rebase", "--abort"]);
+    let out = align(&repo, &["continue"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("git-align abort"), "{}", out.stderr);
+    assert_eq!(align(&repo, &["abort"]).code, 0);
+    assert_eq!(repo.rev("feat"), tip);
+    assert!(!state_file(&repo).exists());
+}

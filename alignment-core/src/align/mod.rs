@@ -431,6 +431,11 @@ pub fn continue_op(git: &Git, config: &Config) -> Result<RunEnd> {
             report::save(git, &op.session)?;
             Ok(RunEnd::Stopped(op.session.clone(), Box::new(op)))
         }
+        mechanics::Step::Done { new_tip } if new_tip == op.old_tip => Err(Error::Usage(format!(
+            "the {} of {} is no longer in progress and the branch did not move; \
+             run `git-align abort` to clean up",
+            op.strategy, op.branch
+        ))),
         mechanics::Step::Done { new_tip } => {
             let item = stopped_item(git, &op)?;
             let checked_out = op.worktree.is_none();
