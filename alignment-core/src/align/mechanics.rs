@@ -12,11 +12,18 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Strategy;
 use crate::error::{Error, Result};
-use crate::git::Git;
+use crate::git::{Git, GitVersion};
 use crate::report::ConflictPath;
 use crate::state::align_dir;
 
 use super::plan::PlanItem;
+
+/// First git with `git replay`.
+const REPLAY_GIT_VERSION: GitVersion = GitVersion {
+    major: 2,
+    minor: 44,
+    patch: 0,
+};
 
 /// How an alignment attempt ended.
 #[derive(Debug)]
@@ -89,6 +96,12 @@ fn rebase(git: &Git, item: &PlanItem, mode: Mode) -> Result<Step> {
     let tmp_ref = format!("refs/align/tmp/{}", item.branch);
     let mut base = item.target_tip.clone();
     let mut upstream = item.target_tip.clone();
+    // Older git has no `replay`: every step then goes through a real rebase.
+    let ends = if git.version() >= REPLAY_GIT_VERSION {
+        ends
+    } else {
+        Vec::new()
+    };
     for end in &ends {
         let positive = if *end == item.tip {
             branch_ref.clone()
