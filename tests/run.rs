@@ -693,3 +693,35 @@ fn continue_after_the_user_aborted_git_itself_points_to_abort() {
     assert_eq!(repo.rev("feat"), tip);
     assert!(!state_file(&repo).exists());
 }
+
+#[test]
+fn history_replay_cannot_handle_falls_back_to_a_temporary_worktree_rebase() {
+    let repo = TestRepo::with_origin();
+    repo.git(["checkout", "-q", "-b", "feat"]);
+    repo.commit_file("a.txt", "a\n", "feat: a");
+    repo.git(["checkout", "-q", "-b", "side", "main"]);
+    repo.commit_file("b.txt", "b\n", "feat: b");
+    repo.checkout("feat");
+    repo.git(["merge", "-q", "--no-ff", "--no-edit", "side"]);
+    repo.sandbox.tick(60);
+    repo.checkout("main");
+    repo.commit_file("main.txt", "main\n", "feat: main moves on");
+    young(&repo);
+    let before = repo.snapshot();
+    let out = align(&repo, &["run", "feat", "--no-fetch"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(is_ancestor(&repo, "main", "feat"));
+    assert_eq!(repo.git(["rev-list", "--merges", "main..feat"]), "");
+    assert_eq!(repo.git(["show", "feat:b.txt"]), "b");
+    let after = repo.snapshot();
+    assert_eq!(
+        (before.head, before.index, before.status),
+        (after.head, after.index, after.status)
+    );
+    assert_eq!(
+        repo.git(["worktree", "list", "--porcelain"])
+            .matches("worktree ")
+            .count(),
+        1
+    );
+}
