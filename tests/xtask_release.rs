@@ -442,6 +442,15 @@ fn release_plan_changes_nothing_and_lists_every_failed_check() {
     assert_same(&before, &f.state(), "state");
     let out = f.xtask(&["release", "--bump", "0.0.1", "--skip-tests"]);
     assert!(stderr(&out).contains("version increases"));
+
+    // A tag that exists only on the remote.
+    let g = Fixture::new();
+    g.repo.git(["tag", "v0.2.0"]);
+    g.repo.git(["push", "-q", "origin", "v0.2.0"]);
+    g.repo.git(["tag", "-d", "v0.2.0"]);
+    let out = g.xtask(&["release", "--bump", "minor", "--skip-tests"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("[FAIL] tag absent on remote: v0.2.0 already exists on origin"));
 }
 
 /// Makes the release fail at one step and checks the repository is exactly as before.
@@ -646,6 +655,54 @@ fn an_interrupted_release_is_undone_by_the_next_run() {
     // And a fresh run releases.
     f.ok(EXECUTE);
     assert_eq!(f.repo.rev("v0.2.0"), f.repo.head());
+}
+
+#[test]
+fn rerunning_after_an_interruption_undoes_it_then_releases() {
+    let f = Fixture::new();
+    // The hook kills xtask the first time only (the marker lives outside the work tree).
+    f.repo.commit_file(
+        "release.toml",
+        "tag_prefix = \"v\"\nallow_branches = [\"main\"]\npre_release_hook = \
+         [\"sh\", \"-c\", \"echo x > core/NOTES.md; test -f ../killed || \
+         { touch ../killed; kill -9 $PPID; }\"]\n",
+        "chore: a hook that dies once",
+    );
+    let out = f.xtask(EXECUTE);
+    assert!(!out.status.success());
+    assert!(
+        f.read("target/xtask/release-journal.json")
+            .contains("in-progress")
+    );
+    assert_eq!(
+        f.read("core/NOTES.md"),
+        "x\n",
+        "the hook ran before the kill"
+    );
+    let out = f.ok(EXECUTE);
+    assert!(out.contains("interrupted release of v0.2.0"), "{out}");
+    assert!(out.contains("released v0.2.0"), "{out}");
+    assert_eq!(f.repo.rev("v0.2.0"), f.repo.head());
+    assert!(f.repo.git(["status", "--porcelain"]).is_empty());
+}
+
+#[test]
+fn an_interrupted_release_is_not_undone_over_later_commits() {
+    let f = Fixture::new();
+    f.repo.commit_file(
+        "release.toml",
+        "tag_prefix = \"v\"\nallow_branches = [\"main\"]\n\
+         pre_release_hook = [\"sh\", \"-c\", \"kill -9 $PPID\"]\n",
+        "chore: a hook that dies",
+    );
+    assert!(!f.xtask(EXECUTE).status.success());
+    f.repo
+        .commit_file("later.txt", "later\n", "feat: work after the interruption");
+    let before = f.state();
+    let out = f.xtask(&["release", "--undo"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("HEAD moved"), "{}", stderr(&out));
+    assert_same(&before, &f.state(), "nothing undone over later commits");
 }
 
 #[test]

@@ -648,6 +648,17 @@ pub fn undo_all(git: &Git, ctx: &Ctx, journal_path: &Path, journal: &mut Journal
         Undo::ResetBranch { commit } => commit.clone(),
         _ => None,
     });
+    let head = git.resolve("HEAD")?;
+    if head.as_deref() != Some(journal.head.as_str()) && head != release_commit {
+        bail!(
+            "HEAD moved since the release of {} was journaled (HEAD is {}, the release started \
+             at {}): nothing was undone; inspect the repository and delete {} to start over",
+            journal.tag,
+            head.as_deref().unwrap_or("unborn"),
+            journal.head,
+            journal_path.display()
+        );
+    }
     for index in (0..journal.steps.len()).rev() {
         let record = journal.steps[index].clone();
         if record.status == StepStatus::Undone {

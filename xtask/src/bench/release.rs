@@ -205,6 +205,23 @@ fn git_cliff() -> Option<PathBuf> {
     found("git-cliff")
 }
 
+/// Whether xtask and git-cliff render the same changelog (up to trailing blank lines).
+fn same_output(xtask: &Path, cli: &Path, repo: &Path) -> Result<bool> {
+    let ours = Command::new(xtask)
+        .arg("--root")
+        .arg(repo)
+        .args(["--dry-run", "changelog"])
+        .output()
+        .context("running xtask")?;
+    let theirs = Command::new(cli)
+        .current_dir(repo)
+        .args(["--config", "cliff.toml", "--output", "-"])
+        .output()
+        .context("running git-cliff")?;
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).trim_end().to_string();
+    Ok(text(&ours.stdout) == text(&theirs.stdout))
+}
+
 fn version_of(cli: &Path) -> String {
     Command::new(cli)
         .arg("--version")
