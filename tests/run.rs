@@ -725,3 +725,30 @@ fn history_replay_cannot_handle_falls_back_to_a_temporary_worktree_rebase() {
         1
     );
 }
+
+#[test]
+fn prune_deletes_old_backups_but_keeps_the_newest() {
+    let (repo, tips) = setup(&[("feat", 1)]);
+    for stamp in ["20200101T000000Z", "20200102T000000Z", "20200103T000000Z"] {
+        repo.git([
+            "update-ref",
+            &format!("refs/align/backups/feat/{stamp}"),
+            &tips[0],
+        ]);
+    }
+    repo.write(
+        ".git-align.toml",
+        "[complexity]\nage_days = 100000\n[backup]\nretention_days = 30\nkeep = 1\n",
+    );
+    let before = repo.snapshot();
+    let dry = align(&repo, &["--dry-run", "backups", "prune"]);
+    assert_eq!(dry.code, 0, "{}{}", dry.stdout, dry.stderr);
+    assert!(dry.stdout.contains("would delete 2 of 3"), "{}", dry.stdout);
+    assert_eq!(before, repo.snapshot());
+    let out = align(&repo, &["backups", "prune"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        repo.git(["for-each-ref", "--format=%(refname)", "refs/align/backups/"]),
+        "refs/align/backups/feat/20200103T000000Z"
+    );
+}
