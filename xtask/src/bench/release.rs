@@ -136,11 +136,16 @@ pub fn run(env: &BenchEnv<'_>) -> Result<Vec<Measurement>> {
             )?;
             let ratio = theirs.median_s / ours.median_s;
             let cli_version = version_of(&cli);
+            let output = if same_output(&xtask, &cli, &repo)? {
+                "same output"
+            } else {
+                "OUTPUTS DIFFER"
+            };
             ours.note = if ratio >= 1.0 {
-                format!("{ratio:.1}x faster than git-cliff {cli_version}; same output")
+                format!("{ratio:.1}x faster than git-cliff {cli_version}; {output}")
             } else {
                 format!(
-                    "{:.1}x slower than git-cliff {cli_version}; same output",
+                    "{:.1}x slower than git-cliff {cli_version}; {output}",
                     1.0 / ratio
                 )
             };
