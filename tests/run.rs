@@ -221,6 +221,34 @@ fn conflict_stops_with_exit_3_and_continue_completes() {
 }
 
 #[test]
+fn continue_and_abort_work_from_inside_the_conflict_worktree() {
+    // The stop message sends the user into the temporary worktree; continuing (or
+    // aborting) from there must finish the operation even though it removes that
+    // directory.
+    let (repo, tip) = conflict_setup();
+    let out = align(&repo, &["--json", "run", "feat"]);
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    let dir = PathBuf::from(json(&out)["stopped"]["directory"].as_str().expect("dir"));
+    std::fs::write(dir.join("shared.txt"), "resolved\n").expect("resolve");
+    repo.sandbox.git(&dir, ["add", "shared.txt"]);
+    let out = align_in(&repo, &dir, &["continue"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(!state_file(&repo).exists(), "operation finished");
+    assert!(!dir.exists(), "temporary worktree removed");
+    assert_eq!(repo.git(["show", "feat:shared.txt"]), "resolved");
+
+    repo.git(["branch", "-f", "feat", &tip]);
+    let out = align(&repo, &["--json", "run", "feat"]);
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    let dir = PathBuf::from(json(&out)["stopped"]["directory"].as_str().expect("dir"));
+    let out = align_in(&repo, &dir, &["abort"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(repo.rev("feat"), tip);
+    assert!(!state_file(&repo).exists());
+    assert!(!dir.exists());
+}
+
+#[test]
 fn abort_returns_the_branch_to_its_backup_exactly() {
     let (repo, tip) = conflict_setup();
     let before = repo.snapshot();

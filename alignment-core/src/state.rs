@@ -63,6 +63,11 @@ pub struct StoppedOperation {
     pub old_tip: String,
     /// The user's checkout when the operation started.
     pub original_checkout: Checkout,
+    /// The work tree the operation was started from; `continue` and `abort` act from it
+    /// even when run inside the temporary worktree that holds the conflict (which they
+    /// remove).
+    #[serde(default)]
+    pub home: PathBuf,
     /// The temporary worktree the conflict is in, when the branch was not checked out.
     pub worktree: Option<PathBuf>,
     /// True when git's own `--autostash` holds the user's uncommitted changes.

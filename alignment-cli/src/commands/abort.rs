@@ -1,7 +1,7 @@
 //! `git-align abort`: cancel the stopped operation; the branch goes back to exactly its
 //! backup commit and the original checkout (and autostash) is restored.
 
-use alignment_core::{Git, align};
+use alignment_core::align;
 
 use crate::cli::Global;
 use crate::exit::Outcome;
@@ -13,7 +13,7 @@ pub struct Abort {}
 impl Abort {
     /// Runs the command.
     pub fn run(self, global: &Global) -> anyhow::Result<Outcome> {
-        let git = Git::open(global.repo_path())?;
+        let git = align::open_for_stopped(&global.repo_path())?;
         let op = align::abort(&git)?;
         if global.json {
             let doc = serde_json::json!({

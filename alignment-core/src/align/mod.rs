@@ -294,6 +294,7 @@ pub fn run(git: &Git, config: &Config, opts: &RunOptions) -> Result<RunEnd> {
                         backup_ref: backup_of(&item.branch).unwrap_or_default(),
                         old_tip: item.tip.clone(),
                         original_checkout: checkout.clone(),
+                        home: git.work_tree().to_path_buf(),
                         worktree: stop.worktree.clone(),
                         autostash: checked_out && opts.autostash,
                         steps_done: vec!["safety".into(), "backup".into()],
@@ -534,6 +535,24 @@ pub fn abort(git: &Git) -> Result<StoppedOperation> {
     report::save(git, &session)?;
     state::clear_stopped(git)?;
     Ok(op)
+}
+
+/// Opens the repository at `path` the way `continue` and `abort` need it: when an
+/// operation is stopped, from the work tree that operation started in, so that running
+/// them inside the temporary conflict worktree (where the user resolved the conflict)
+/// neither reads that worktree's configuration nor loses its footing when it is removed.
+pub fn open_for_stopped(path: &Path) -> Result<Git> {
+    let git = Git::open(path)?;
+    match state::load_stopped(&git)? {
+        Some(op)
+            if !op.home.as_os_str().is_empty()
+                && op.home != git.work_tree()
+                && op.home.is_dir() =>
+        {
+            Git::open(&op.home)
+        }
+        _ => Ok(git),
+    }
 }
 
 /// The directory in which the user resolves the stopped operation's conflicts.
