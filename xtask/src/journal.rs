@@ -150,9 +150,10 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// The journal file for a target directory.
-    pub fn path(target_dir: &Path) -> PathBuf {
-        target_dir.join("xtask").join(JOURNAL_FILE)
+    /// The journal file of the workspace at `root`: `target/xtask/` under the root itself
+    /// (not `CARGO_TARGET_DIR`, which may be shared by several checkouts).
+    pub fn path(root: &Path) -> PathBuf {
+        root.join("target").join("xtask").join(JOURNAL_FILE)
     }
 
     /// Reads the journal, `None` when there is none.

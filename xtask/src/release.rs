@@ -85,7 +85,7 @@ impl Release {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
         let cfg = ReleaseConfig::load(&ctx.root)?;
         let git = history::open(&ctx.root)?;
-        let journal_path = Journal::path(&ctx.target_dir());
+        let journal_path = Journal::path(&ctx.root);
         if self.undo {
             return undo_last(ctx, &git, &journal_path);
         }
@@ -443,7 +443,7 @@ fn execute(
 }
 
 fn index_backup_path(ctx: &Ctx) -> PathBuf {
-    ctx.target_dir().join("xtask").join(INDEX_BACKUP_FILE)
+    Journal::path(&ctx.root).with_file_name(INDEX_BACKUP_FILE)
 }
 
 /// Journals `step` as started with `undo`, runs `action` (which may fill in the undo
