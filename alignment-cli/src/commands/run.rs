@@ -120,7 +120,7 @@ fn print_plan(global: &Global, plan: &[PlanItem], predicted: &[Vec<String>]) -> 
             format!(
                 "{} onto {} ({} behind, {} ahead)",
                 item.strategy,
-                align::short_ref(&item.target_ref),
+                alignment_core::target::short_ref(&item.target_ref),
                 item.behind,
                 item.ahead
             )

@@ -145,7 +145,7 @@ fn rebase(git: &Git, item: &PlanItem, mode: Mode) -> Result<Step> {
 fn merge(git: &Git, item: &PlanItem, mode: Mode) -> Result<Step> {
     let message = format!(
         "Merge {} into {}",
-        crate::align::short_ref(&item.target_ref),
+        crate::target::short_ref(&item.target_ref),
         item.branch
     );
     if !mode.checked_out {

@@ -53,15 +53,6 @@ impl RunEnd {
     }
 }
 
-/// `refs/heads/x` → `x`, `refs/remotes/origin/x` → `origin/x`.
-pub fn short_ref(reference: &str) -> String {
-    reference
-        .strip_prefix("refs/heads/")
-        .or_else(|| reference.strip_prefix("refs/remotes/"))
-        .unwrap_or(reference)
-        .to_string()
-}
-
 fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()

@@ -8,17 +8,19 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
 
+use super::repo_gen::{
+    START_TIME, commit_header, file_change, generate as generate_repo, git, git_env,
+};
 use super::{BenchEnv, Measurement};
 
 const SUITE: &str = "align";
 /// Bumped whenever the generator changes, so a stale cached repository is rebuilt.
 const GENERATOR_VERSION: u32 = 2;
-const START_TIME: u64 = 1_735_689_600; // 2025-01-01T00:00:00Z
 /// Branches timed in the worktree-per-branch comparison; scaled to all branches.
 const WORKTREE_SAMPLE: usize = 10;
 const ALL_BUDGET: Duration = Duration::from_secs(10);
@@ -163,45 +165,6 @@ fn worktree_loop(repo: &Path, branches: &[String], dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The isolated environment (with an identity, since alignment writes commits).
-fn git_env(mut command: Command) -> Command {
-    command
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Bench")
-        .env("GIT_AUTHOR_EMAIL", "bench@example.com")
-        .env("GIT_COMMITTER_NAME", "Bench")
-        .env("GIT_COMMITTER_EMAIL", "bench@example.com")
-        .env("LC_ALL", "C")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE");
-    command
-}
-
-fn git(repo: &Path, args: &[&str], input: Option<&str>) -> Result<String> {
-    let mut command = git_env(Command::new("git"));
-    command
-        .current_dir(repo)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command
-        .spawn()
-        .with_context(|| format!("running git {}", args.join(" ")))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(input.unwrap_or_default().as_bytes())?;
-    }
-    let output = child.wait_with_output()?;
-    ensure!(
-        output.status.success(),
-        "git {} failed: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    Ok(String::from_utf8(output.stdout)?)
-}
-
 /// `refname sha` of every branch as generated (recorded at generation, since the cached
 /// repository's refs are left aligned by the last timed run).
 fn branch_tips(repo: &Path) -> Result<Vec<(String, String)>> {
@@ -237,55 +200,34 @@ fn reset(repo: &Path, tips: &[(String, String)]) -> Result<()> {
     Ok(())
 }
 
-/// Builds (or reuses) a benchmark repository and returns its work tree.
+/// Builds (or reuses) a benchmark repository and records its branch tips, so timed
+/// runs can reset the branches they aligned.
 fn generate(cache_dir: &Path, shape: &Shape) -> Result<PathBuf> {
-    let repo = cache_dir.join(format!("{}-v{GENERATOR_VERSION}", shape.name));
-    let done = repo.join(".git").join("bench-generated");
-    if done.is_file() {
-        return Ok(repo);
-    }
-    if repo.exists() {
-        std::fs::remove_dir_all(&repo)?;
-    }
-    std::fs::create_dir_all(&repo)?;
-    eprintln!("bench: generating {}", repo.display());
-    let started = Instant::now();
-    git(&repo, &["init", "-q", "-b", "main"], None)?;
-    let mut child = git_env(Command::new("git"))
-        .current_dir(&repo)
-        .args(["fast-import", "--quiet"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .context("starting git fast-import")?;
-    {
-        let mut stdin = std::io::BufWriter::new(child.stdin.take().context("fast-import stdin")?);
-        write_stream(&mut stdin, shape)?;
-        stdin.flush()?;
-    }
-    ensure!(child.wait()?.success(), "git fast-import failed");
-    git(&repo, &["checkout", "-q", "-f", "main"], None)?;
-    let tips = git(
-        &repo,
-        &[
-            "for-each-ref",
-            "--format=%(refname) %(objectname)",
-            "refs/heads/",
-        ],
-        None,
+    let repo = generate_repo(
+        cache_dir,
+        &format!("{}-v{GENERATOR_VERSION}", shape.name),
+        |out| write_stream(out, shape),
     )?;
-    std::fs::write(repo.join(".git").join("bench-tips"), tips)?;
-    std::fs::write(&done, b"")?;
-    eprintln!(
-        "bench: generated in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    let tips_file = repo.join(".git").join("bench-tips");
+    if !tips_file.is_file() {
+        let tips = git(
+            &repo,
+            &[
+                "for-each-ref",
+                "--format=%(refname) %(objectname)",
+                "refs/heads/",
+            ],
+            None,
+        )?;
+        std::fs::write(tips_file, tips)?;
+    }
     Ok(repo)
 }
 
 /// The history: `main` commits change `src/mNN.txt`; branch `k` forks a little before
 /// the tip and adds commits to its own files only, so no alignment conflicts. Mark
 /// `i + 1` is `main` commit `i`.
-fn write_stream(out: &mut impl Write, shape: &Shape) -> Result<()> {
+fn write_stream(out: &mut dyn Write, shape: &Shape) -> Result<()> {
     for i in 0..shape.main_commits {
         let time = START_TIME + i as u64 * 600;
         commit_header(
@@ -319,29 +261,5 @@ fn write_stream(out: &mut impl Write, shape: &Shape) -> Result<()> {
             file_change(out, &own, &format!("branch {k} step {j}\n"))?;
         }
     }
-    Ok(())
-}
-
-fn commit_header(
-    out: &mut impl Write,
-    branch: &str,
-    mark: usize,
-    time: u64,
-    message: &str,
-) -> Result<()> {
-    write!(
-        out,
-        "commit {branch}\nmark :{mark}\nauthor Bench <bench@example.com> {time} +0000\ncommitter Bench <bench@example.com> {time} +0000\ndata {}\n{message}\n",
-        message.len() + 1
-    )?;
-    Ok(())
-}
-
-fn file_change(out: &mut impl Write, path: &str, content: &str) -> Result<()> {
-    write!(
-        out,
-        "M 100644 inline {path}\ndata {}\n{content}\n",
-        content.len()
-    )?;
     Ok(())
 }

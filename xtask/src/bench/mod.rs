@@ -16,6 +16,7 @@ use xshell::cmd;
 mod align;
 mod dist;
 mod release;
+mod repo_gen;
 mod status;
 
 use crate::context::Ctx;

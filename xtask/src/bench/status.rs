@@ -10,11 +10,14 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
 
+use super::repo_gen::{
+    START_TIME, commit_header, file_change, generate as generate_repo, git, git_env,
+};
 use super::{BenchEnv, Measurement};
 
 const SUITE: &str = "status";
@@ -23,11 +26,10 @@ const BRANCHES: usize = 1_000;
 const BRANCH_COMMITS: usize = 3;
 const FILES: usize = 2_000;
 /// Bumped whenever the generator changes, so a stale cached repository is rebuilt.
-const GENERATOR_VERSION: u32 = 1;
+const GENERATOR_VERSION: u32 = 2;
 /// Branches timed in the per-branch loop; the total is extrapolated to all branches.
 const LOOP_SAMPLE: usize = 100;
 const BUDGET: Duration = Duration::from_millis(1_500);
-const START_TIME: u64 = 1_735_689_600; // 2025-01-01T00:00:00Z
 
 /// Runs the suite.
 pub fn run(env: &BenchEnv<'_>) -> Result<Vec<Measurement>> {
@@ -110,65 +112,13 @@ pub fn run(env: &BenchEnv<'_>) -> Result<Vec<Measurement>> {
     Ok(vec![cold, warm, no_predict, per_branch])
 }
 
-/// The isolated environment for every git process of the suite.
-fn git_env(mut command: Command) -> Command {
-    command
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("LC_ALL", "C")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE");
-    command
-}
-
-fn git(repo: &Path, args: &[&str]) -> Result<String> {
-    let output = git_env(Command::new("git"))
-        .current_dir(repo)
-        .args(args)
-        .output()
-        .with_context(|| format!("running git {}", args.join(" ")))?;
-    ensure!(
-        output.status.success(),
-        "git {} failed: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    Ok(String::from_utf8(output.stdout)?)
-}
-
 /// Builds (or reuses) the benchmark repository and returns its work tree.
 fn generate(cache_dir: &Path) -> Result<PathBuf> {
-    let repo = cache_dir.join(format!("status-repo-v{GENERATOR_VERSION}"));
-    let done = repo.join(".git").join("bench-generated");
-    if done.is_file() {
-        return Ok(repo);
-    }
-    if repo.exists() {
-        std::fs::remove_dir_all(&repo)?;
-    }
-    std::fs::create_dir_all(&repo)?;
-    eprintln!("bench: generating {}", repo.display());
-    let started = Instant::now();
-    git(&repo, &["init", "-q", "-b", "main"])?;
-    let mut child = git_env(Command::new("git"))
-        .current_dir(&repo)
-        .args(["fast-import", "--quiet"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .context("starting git fast-import")?;
-    {
-        let mut stdin = std::io::BufWriter::new(child.stdin.take().context("fast-import stdin")?);
-        write_stream(&mut stdin)?;
-        stdin.flush()?;
-    }
-    ensure!(child.wait()?.success(), "git fast-import failed");
-    git(&repo, &["checkout", "-q", "-f", "main"])?;
-    std::fs::write(&done, b"")?;
-    eprintln!(
-        "bench: generated in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    Ok(repo)
+    generate_repo(
+        cache_dir,
+        &format!("status-repo-v{GENERATOR_VERSION}"),
+        write_stream,
+    )
 }
 
 /// The file `main` commit `i` changes.
@@ -181,7 +131,7 @@ fn file_path(f: usize) -> String {
 }
 
 /// Writes the whole history as a fast-import stream. Mark `i + 1` is `main` commit `i`.
-fn write_stream(out: &mut impl Write) -> Result<()> {
+fn write_stream(out: &mut dyn Write) -> Result<()> {
     for i in 0..MAIN_COMMITS {
         let time = START_TIME + i as u64 * 600;
         let file = main_file(i);
@@ -226,30 +176,6 @@ fn write_stream(out: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
-fn commit_header(
-    out: &mut impl Write,
-    branch: &str,
-    mark: usize,
-    time: u64,
-    message: &str,
-) -> Result<()> {
-    write!(
-        out,
-        "commit {branch}\nmark :{mark}\ncommitter Bench <bench@example.com> {time} +0000\ndata {}\n{message}\n",
-        message.len() + 1
-    )?;
-    Ok(())
-}
-
-fn file_change(out: &mut impl Write, path: &str, content: &str) -> Result<()> {
-    write!(
-        out,
-        "M 100644 inline {path}\ndata {}\n{content}\n",
-        content.len()
-    )?;
-    Ok(())
-}
-
 /// Every `BRANCHES / LOOP_SAMPLE`-th branch.
 fn sample_branches(repo: &Path) -> Result<Vec<String>> {
     let all = git(
@@ -259,6 +185,7 @@ fn sample_branches(repo: &Path) -> Result<Vec<String>> {
             "--format=%(refname:short)",
             "refs/heads/feat/",
         ],
+        None,
     )?;
     let all: Vec<String> = all.lines().map(String::from).collect();
     ensure!(
@@ -281,6 +208,7 @@ fn per_branch_loop(repo: &Path, branches: &[String], scratch: &Path, objects: &P
                 "--count",
                 &format!("{branch}...main"),
             ],
+            None,
         )?;
         let output = git_env(Command::new("git"))
             .current_dir(repo)
