@@ -563,6 +563,13 @@ fn real_failures_at_hook_changelog_commit_tag_and_push_are_undone() {
         None,
         "creating tag v0.2.0",
     );
+    // dist cannot build: the fixture has no git-align package (after the tag was made).
+    assert_failure_restores(
+        |_| {},
+        &["release", "--bump", "minor", "--execute", "--skip-tests"],
+        None,
+        "step `dist`",
+    );
     // A push to an unreachable remote.
     let mut with_push = EXECUTE.to_vec();
     with_push.push("--push");
