@@ -4,16 +4,16 @@
 //! 20 release tags next to the `git-cliff` command-line tool doing the same work with the
 //! same `cliff.toml` (installed with `pip install git-cliff` when missing).
 //!
-//! The 10,000-commit repository is one deterministic `git fast-import` stream, cached
-//! under `target/bench/`.
+//! The 10,000-commit repository is one deterministic `git fast-import` stream
+//! ([`repo_gen`]), cached under `target/bench/`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
 
+use super::repo_gen::{self, START_TIME, git_env};
 use super::{BenchEnv, Measurement};
 
 const SUITE: &str = "release";
@@ -21,8 +21,7 @@ const BUDGET: Duration = Duration::from_millis(100);
 const COMMITS: usize = 10_000;
 const COMMITS_PER_RELEASE: usize = 500;
 /// Bumped whenever the generator changes, so a stale cached repository is rebuilt.
-const GENERATOR_VERSION: u32 = 1;
-const START_TIME: u64 = 1_735_689_600; // 2025-01-01T00:00:00Z
+const GENERATOR_VERSION: u32 = 2;
 const KINDS: [&str; 8] = [
     "feat", "fix", "perf", "docs", "refactor", "test", "chore", "fix",
 ];
@@ -173,15 +172,8 @@ fn release_xtask(env: &BenchEnv<'_>) -> Result<PathBuf> {
 }
 
 fn git(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new("git");
-    command
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Bench")
-        .env("GIT_AUTHOR_EMAIL", "bench@example.com")
-        .env("GIT_COMMITTER_NAME", "Bench")
-        .env("GIT_COMMITTER_EMAIL", "bench@example.com");
+    let mut command = git_env(Command::new("git"));
+    command.current_dir(dir).args(args);
     command
 }
 
@@ -245,83 +237,38 @@ fn version_of(cli: &Path) -> String {
 /// tag every 500 commits.
 fn generate(cache_dir: &Path, root: &Path) -> Result<PathBuf> {
     let cliff = std::fs::read_to_string(root.join("cliff.toml")).context("reading cliff.toml")?;
-    let repo = cache_dir.join(format!("release-{COMMITS}-v{GENERATOR_VERSION}"));
-    let stamp = repo.join(".git").join("bench-complete");
-    if stamp.is_file() {
-        return Ok(repo);
-    }
-    if repo.exists() {
-        std::fs::remove_dir_all(&repo)?;
-    }
-    std::fs::create_dir_all(&repo)?;
-    ensure!(
-        git(&repo, &["init", "--quiet", "-b", "main"])
-            .status()?
-            .success(),
-        "git init failed"
-    );
-    let mut stream = Vec::new();
-    let manifest = "[workspace]\nmembers = []\n\n[workspace.package]\nversion = \"1.0.0\"\n";
-    let blob = |stream: &mut Vec<u8>, mark: usize, data: &str| {
-        let _ = write!(stream, "blob\nmark :{mark}\ndata {}\n{data}\n", data.len());
-    };
-    blob(&mut stream, 1, manifest);
-    blob(&mut stream, 2, &cliff);
-    blob(&mut stream, 3, "target/\n");
-    let mut mark = 10;
-    let mut release = 0;
-    for i in 0..COMMITS {
-        let time = START_TIME + i as u64 * 60;
-        let kind = KINDS[i % KINDS.len()];
-        let bang = if i % 13 == 12 { "!" } else { "" };
-        let message = format!(
-            "{kind}(area{}){bang}: change number {i}\n\nDetails of change {i}.\n",
-            i % 7
-        );
-        blob(&mut stream, mark, &format!("{i}\n"));
-        let _ = write!(
-            stream,
-            "commit refs/heads/main\nmark :{}\nauthor Bench <bench@example.com> {time} +0000\n\
-             committer Bench <bench@example.com> {time} +0000\ndata {}\n{message}\n",
-            mark + 1,
-            message.len()
-        );
-        if i == 0 {
-            stream.extend_from_slice(
-                b"M 100644 :1 Cargo.toml\nM 100644 :2 cliff.toml\nM 100644 :3 .gitignore\n",
+    let name = format!("release-{COMMITS}-v{GENERATOR_VERSION}");
+    repo_gen::generate(cache_dir, &name, |out| {
+        let manifest = "[workspace]\nmembers = []\n\n[workspace.package]\nversion = \"1.0.0\"\n";
+        let mut release = 0;
+        for i in 0..COMMITS {
+            let time = START_TIME + i as u64 * 60;
+            let kind = KINDS[i % KINDS.len()];
+            let bang = if i % 13 == 12 { "!" } else { "" };
+            let message = format!(
+                "{kind}(area{}){bang}: change number {i}\n\nDetails of change {i}.",
+                i % 7
             );
+            let mark = i + 1;
+            repo_gen::commit_header(out, "refs/heads/main", mark, time, &message)?;
+            if i == 0 {
+                repo_gen::file_change(out, "Cargo.toml", manifest)?;
+                repo_gen::file_change(out, "cliff.toml", &cliff)?;
+                repo_gen::file_change(out, ".gitignore", "target/\n")?;
+            }
+            repo_gen::file_change(out, &format!("src/file{}.txt", i % 100), &format!("{i}\n"))?;
+            writeln!(out)?;
+            if (i + 1) % COMMITS_PER_RELEASE == 0 {
+                release += 1;
+                let note = format!("Release v0.{release}.0\n");
+                write!(
+                    out,
+                    "tag v0.{release}.0\nfrom :{mark}\ntagger Bench <bench@example.com> {time} +0000\n\
+                     data {}\n{note}\n",
+                    note.len()
+                )?;
+            }
         }
-        let _ = writeln!(stream, "M 100644 :{mark} src/file{}.txt", i % 100);
-        stream.push(b'\n');
-        if (i + 1) % COMMITS_PER_RELEASE == 0 {
-            release += 1;
-            let note = format!("Release v0.{release}.0\n");
-            let _ = write!(
-                stream,
-                "tag v0.{release}.0\nfrom :{}\ntagger Bench <bench@example.com> {time} +0000\n\
-                 data {}\n{note}\n",
-                mark + 1,
-                note.len()
-            );
-        }
-        mark += 2;
-    }
-    let mut child = git(&repo, &["fast-import", "--quiet"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .context("starting git fast-import")?;
-    child
-        .stdin
-        .take()
-        .context("fast-import stdin")?
-        .write_all(&stream)?;
-    ensure!(child.wait()?.success(), "git fast-import failed");
-    ensure!(
-        git(&repo, &["checkout", "--quiet", "-f", "main"])
-            .status()?
-            .success(),
-        "checking out the generated repository failed"
-    );
-    std::fs::write(&stamp, "ok\n")?;
-    Ok(repo)
+        Ok(())
+    })
 }
