@@ -313,7 +313,7 @@ fn version_reports_last_tag_commits_and_implied_bump() {
     // Below 1.0.0 a breaking change bumps the minor version.
     assert_eq!(json["implied_bump"], "minor");
     assert_eq!(json["commits"][0]["breaking"], true);
-    assert!(f.ok(&["version"]).contains("implied bump: minor -> 0.2.0"));
+    assert!(f.ok(&["version"]).contains("implied bump:  minor -> 0.2.0"));
 }
 
 #[test]

@@ -13,6 +13,7 @@ use crate::config::ReleaseConfig;
 use crate::context::Ctx;
 use crate::fsutil::write_atomic;
 use crate::history::{self, RawCommit, ReleaseTag};
+use crate::stdout::emit;
 use crate::usage::usage_error;
 
 /// The git-cliff configuration file, at the workspace root.
@@ -36,8 +37,7 @@ impl Changelog {
         let git = history::open(&ctx.root)?;
         if self.unreleased {
             let notes = render(&ctx.root, &git, &cfg, &Selection::One(None), None)?;
-            print!("{notes}");
-            return Ok(());
+            return emit(&notes);
         }
         let text = render(&ctx.root, &git, &cfg, &Selection::All, None)?;
         let path = ctx.root.join(&cfg.changelog);
@@ -51,7 +51,7 @@ impl Changelog {
             }
             println!("{} is up to date", cfg.changelog.display());
         } else if ctx.dry_run {
-            print!("{text}");
+            emit(&text)?;
         } else {
             write_atomic(&path, text.as_bytes())
                 .with_context(|| format!("writing {}", path.display()))?;

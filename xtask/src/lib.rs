@@ -21,6 +21,7 @@ pub mod manifest;
 pub mod publish;
 pub mod release;
 pub mod release_notes;
+pub mod stdout;
 pub mod tag;
 pub mod usage;
 pub mod verify;

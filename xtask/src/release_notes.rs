@@ -6,6 +6,7 @@ use crate::changelog::{Pending, Selection, render};
 use crate::config::ReleaseConfig;
 use crate::context::Ctx;
 use crate::history;
+use crate::stdout::emit;
 use crate::usage::usage_error;
 use crate::workspace::workspace_version;
 
@@ -34,8 +35,7 @@ impl ReleaseNotes {
         if notes.is_empty() {
             eprintln!("no changes to report");
         }
-        print!("{notes}");
-        Ok(())
+        emit(&notes)
     }
 }
 

@@ -9,6 +9,7 @@ use crate::config::ReleaseConfig;
 use crate::context::Ctx;
 use crate::conventional::{self, Level};
 use crate::history;
+use crate::stdout::emit;
 use crate::workspace::workspace_version;
 
 /// Arguments of `cargo xtask version`.
@@ -83,24 +84,32 @@ impl Version {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
         let report = report(ctx)?;
         if ctx.json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
-            return Ok(());
+            return emit(&format!("{}\n", serde_json::to_string_pretty(&report)?));
         }
-        println!("version:      {}", report.version);
-        println!(
-            "last tag:     {}",
-            report.last_tag.as_deref().unwrap_or("(none)")
-        );
-        println!("commits since: {}", report.commits.len());
-        for c in &report.commits {
-            let short = c.id.get(..8).unwrap_or(&c.id);
-            let flag = if c.breaking { " [breaking]" } else { "" };
-            println!("  {short} {}{flag}", c.summary);
-        }
-        match (report.implied_bump, &report.next_version) {
-            (Some(level), Some(next)) => println!("implied bump: {} -> {next}", level.as_str()),
-            _ => println!("implied bump: none (no commits since the last tag)"),
-        }
-        Ok(())
+        emit(&render(&report))
     }
+}
+
+/// The report as text.
+pub fn render(report: &VersionReport) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "version:       {}", report.version);
+    let last = report.last_tag.as_deref().unwrap_or("(none)");
+    let _ = writeln!(out, "last tag:      {last}");
+    let _ = writeln!(out, "commits since: {}", report.commits.len());
+    for c in &report.commits {
+        let short = c.id.get(..8).unwrap_or(&c.id);
+        let flag = if c.breaking { " [breaking]" } else { "" };
+        let _ = writeln!(out, "  {short} {}{flag}", c.summary);
+    }
+    match (report.implied_bump, &report.next_version) {
+        (Some(level), Some(next)) => {
+            let _ = writeln!(out, "implied bump:  {} -> {next}", level.as_str());
+        }
+        _ => {
+            let _ = writeln!(out, "implied bump:  none (no commits since the last tag)");
+        }
+    }
+    out
 }
