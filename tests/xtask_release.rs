@@ -616,6 +616,36 @@ fn release_commits_tags_and_undo_restores_the_previous_state() {
 }
 
 #[test]
+fn a_prerelease_chain_of_releases() {
+    let f = Fixture::new();
+    let run = |bump: &[&str]| {
+        let mut args = vec!["release", "--execute", "--skip-tests", "--skip-dist"];
+        args.extend_from_slice(bump);
+        f.ok(&args)
+    };
+    run(&["--bump", "minor", "--pre", "rc"]);
+    assert_eq!(f.repo.rev("v0.2.0-rc.1"), f.repo.head());
+    f.repo.commit_file("fix.txt", "x", "fix: found in rc.1");
+    run(&["--bump", "prerelease"]);
+    assert_eq!(f.repo.rev("v0.2.0-rc.2"), f.repo.head());
+    f.repo.commit_file("doc.txt", "x", "docs: final words");
+    run(&["--bump", "release"]);
+    assert_eq!(f.repo.rev("v0.2.0"), f.repo.head());
+    let changelog = f.read("CHANGELOG.md");
+    for section in ["## [0.2.0] -", "## [0.2.0-rc.2] -", "## [0.2.0-rc.1] -"] {
+        assert!(changelog.contains(section), "{section} in {changelog}");
+    }
+    assert!(
+        changelog.contains("[0.2.0]: https://example.com/acme/widget/compare/v0.2.0-rc.2...v0.2.0")
+    );
+    f.ok(&["changelog", "--check"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&f.ok(&["--json", "version"])).expect("json");
+    assert_eq!(json["version"], "0.2.0");
+    assert_eq!(json["last_tag"], "v0.2.0");
+}
+
+#[test]
 fn undo_is_refused_once_pushed() {
     let f = Fixture::new();
     let mut with_push = EXECUTE.to_vec();
