@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    reset_sigpipe();
     let cli = cli::Cli::parse();
     match cli.run() {
         Ok(outcome) => outcome.exit_code(),
@@ -16,5 +17,17 @@ fn main() -> ExitCode {
             eprintln!("git-align: error: {error:#}");
             exit::error_exit_code(&error)
         }
+    }
+}
+
+/// Restores the default SIGPIPE action so that output cut short by a closed pipe
+/// (`git align status | head`) ends the process quietly, as it does for git itself,
+/// instead of panicking inside `println!` (Rust ignores SIGPIPE by default).
+fn reset_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in `main`, before any thread exists; setting a signal
+    // disposition to its default has no other precondition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
