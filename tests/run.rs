@@ -365,13 +365,26 @@ fn failing_critical_validator_restores_the_branch_and_exits_4() {
     let (repo, tips) = setup(&[("feat", 1)]);
     repo.write(
         ".git-align.toml",
-        "[complexity]\nage_days = 100000\n[[validate]]\nname = \"always-fails\"\nrun = [\"false\"]\nseverity = \"critical\"\ntimeout_s = 30\n",
+        "[complexity]\nage_days = 100000\n[[validate]]\nname = \"always-fails\"\n\
+         run = [\"sh\", \"-c\", \"echo building; echo 'test parser ... FAILED' >&2; exit 1\"]\n\
+         severity = \"critical\"\ntimeout_s = 30\n",
     );
     let out = align(&repo, &["--json", "run", "feat"]);
     assert_eq!(out.code, 4, "{}{}", out.stdout, out.stderr);
     assert_eq!(repo.rev("feat"), tips[0]);
     let doc = json(&out);
     assert_eq!(doc["branches"][0]["result"], "validation-failed");
+    let checks = doc["branches"][0]["checks"].as_array().expect("checks");
+    let failed = checks
+        .iter()
+        .find(|c| c["name"] == "always-fails")
+        .expect("validator reported");
+    assert_eq!(failed["passed"], false);
+    let detail = failed["detail"].as_str().expect("detail");
+    assert!(
+        detail.contains("test parser ... FAILED") && detail.contains("building"),
+        "the report quotes the validator's output: {detail}"
+    );
 }
 
 #[test]

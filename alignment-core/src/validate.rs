@@ -2,6 +2,7 @@
 //! the branch changed (read from the committed tree), and every `[[validate]]` command,
 //! run with its timeout in a temporary worktree of the aligned commit.
 
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -91,13 +92,25 @@ pub fn run(
 /// Runs `argv` in `dir`, killing it after `timeout`; `None` on success, else why it failed.
 fn run_command(argv: &[String], dir: &Path, timeout: Duration) -> Option<String> {
     let (program, args) = argv.split_first()?;
+    // Output goes to an anonymous file (a pipe could fill up while we poll), and its end
+    // is quoted in the failure so the report says why the validator failed.
+    let log = match tempfile::tempfile() {
+        Ok(log) => log,
+        Err(e) => return Some(Error::io("creating a validator log", e).to_string()),
+    };
+    let (stdout, stderr) = match (log.try_clone(), log.try_clone()) {
+        (Ok(out), Ok(err)) => (out, err),
+        (Err(e), _) | (_, Err(e)) => {
+            return Some(Error::io("creating a validator log", e).to_string());
+        }
+    };
     let mut command = Command::new(program);
     command
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stdout(stdout)
+        .stderr(stderr);
     // Own process group, so a timeout kills the validator's children too (`cargo test`
     // spawns the test binaries).
     #[cfg(unix)]
@@ -111,7 +124,13 @@ fn run_command(argv: &[String], dir: &Path, timeout: Duration) -> Option<String>
     loop {
         match child.try_wait() {
             Ok(Some(status)) if status.success() => return None,
-            Ok(Some(status)) => return Some(format!("`{}` failed ({status})", argv.join(" "))),
+            Ok(Some(status)) => {
+                return Some(format!(
+                    "`{}` failed ({status}){}",
+                    argv.join(" "),
+                    output_tail(log)
+                ));
+            }
             Ok(None) if started.elapsed() >= timeout => {
                 kill_group(child.id());
                 let _ = child.kill();
@@ -126,6 +145,24 @@ fn run_command(argv: &[String], dir: &Path, timeout: Duration) -> Option<String>
             Err(e) => return Some(Error::io("waiting for a validator", e).to_string()),
         }
     }
+}
+
+/// How many trailing lines of a failed validator's output the report quotes.
+const OUTPUT_TAIL_LINES: usize = 20;
+
+/// The last lines of a validator's output, as a suffix for its failure message.
+fn output_tail(mut log: std::fs::File) -> String {
+    let mut bytes = Vec::new();
+    if log.seek(SeekFrom::Start(0)).is_err() || log.read_to_end(&mut bytes).is_err() {
+        return String::new();
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let lines: Vec<&str> = text.trim_end().lines().collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let tail = &lines[lines.len().saturating_sub(OUTPUT_TAIL_LINES)..];
+    format!("; output ends:\n{}", tail.join("\n"))
 }
 
 /// Kills the whole process group led by `pid` (best effort).

@@ -189,6 +189,12 @@ fn short(sha: &str) -> &str {
     sha.get(..10).unwrap_or(sha)
 }
 
+/// Indents the continuation lines of a multi-line detail (a validator's quoted output)
+/// under the detail column of the session table.
+fn indented(detail: &str) -> String {
+    detail.replace('\n', &format!("\n{:46}", ""))
+}
+
 fn print_session(session: &Session, stopped: Option<&str>) {
     println!("git-align {}", session.id);
     for b in &session.branches {
@@ -215,7 +221,7 @@ fn print_session(session: &Session, stopped: Option<&str>) {
                     .checks
                     .iter()
                     .filter(|c| !c.passed)
-                    .map(|c| format!("{}: {}", c.name, c.detail))
+                    .map(|c| format!("{}: {}", c.name, indented(&c.detail)))
                     .collect();
                 format!(
                     "restored to {} after failed validation ({})",
@@ -243,7 +249,13 @@ fn print_session(session: &Session, stopped: Option<&str>) {
             .iter()
             .filter(|c| !c.passed && c.severity == "warning")
         {
-            println!("  {:<24} {:<18} warning: {}: {}", "", "", c.name, c.detail);
+            println!(
+                "  {:<24} {:<18} warning: {}: {}",
+                "",
+                "",
+                c.name,
+                indented(&c.detail)
+            );
         }
         if let Some(backup) = &b.backup_ref
             && b.result != BranchOutcome::UpToDate
