@@ -352,11 +352,20 @@ fn list_branches(git: &Git, targets: &[ResolvedTarget]) -> Result<Vec<Listed>> {
             name: name.to_string(),
             tip: fields[1].to_string(),
             time: fields[2].parse().unwrap_or(0),
-            date: fields[3].to_string(),
+            date: rfc3339_utc_as_z(fields[3]),
             ahead_behind,
         });
     }
     Ok(listed)
+}
+
+/// Spells a UTC offset as `Z`: git 2.45+ prints `iso-strict` UTC dates that way, older
+/// git as `+00:00`, and the JSON schema promises one spelling whatever git is installed.
+fn rfc3339_utc_as_z(date: &str) -> String {
+    match date.strip_suffix("+00:00") {
+        Some(local) => format!("{local}Z"),
+        None => date.to_string(),
+    }
 }
 
 /// The branches to analyse: all non-targets, or the requested ones (validated).
