@@ -189,6 +189,15 @@ fn short(sha: &str) -> &str {
     sha.get(..10).unwrap_or(sha)
 }
 
+/// `n` and the noun, plural unless `n` is 1 ("1 commit", "3 commits").
+fn counted(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Indents the continuation lines of a multi-line detail (a validator's quoted output)
 /// under the detail column of the session table.
 fn indented(detail: &str) -> String {
@@ -200,20 +209,23 @@ fn print_session(session: &Session, stopped: Option<&str>) {
     for b in &session.branches {
         let detail = match b.result {
             BranchOutcome::Aligned => format!(
-                "{} {} → {} ({} commits, {}, {})",
+                "{} {} → {} ({}, {}, {})",
                 b.strategy,
                 short(&b.old_tip),
                 short(&b.new_tip),
-                b.commits_replayed,
+                counted(b.commits_replayed, "commit"),
                 b.class,
                 b.target
             ),
             BranchOutcome::Conflicts if stopped == Some(b.branch.as_str()) => {
-                format!("{} conflicting paths; stopped", b.conflicts.len())
+                format!(
+                    "{}; stopped",
+                    counted(b.conflicts.len() as u64, "conflicting path")
+                )
             }
             BranchOutcome::Conflicts => format!(
-                "{} conflicting paths; left unchanged (align it alone to resolve: git-align run {})",
-                b.conflicts.len(),
+                "{}; left unchanged (align it alone to resolve: git-align run {})",
+                counted(b.conflicts.len() as u64, "conflicting path"),
                 b.branch
             ),
             BranchOutcome::ValidationFailed => {
