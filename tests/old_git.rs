@@ -33,9 +33,9 @@ fn old_git() -> Option<PathBuf> {
         Some(path) => vec![PathBuf::from(path)],
         None => vec!["/usr/bin/git".into(), "/bin/git".into()],
     };
-    let found = candidates.into_iter().find(|path| {
-        version_of(path).is_some_and(|version| (2, 38) <= version && version < (2, 41))
-    });
+    let found = candidates
+        .into_iter()
+        .find(|path| version_of(path).is_some_and(|version| ((2, 38)..(2, 41)).contains(&version)));
     if found.is_none() {
         eprintln!("note: no git 2.38–2.40 found (set GIT_ALIGN_TEST_OLD_GIT); skipped");
     }

@@ -793,3 +793,40 @@ fn prune_deletes_old_backups_but_keeps_the_newest() {
         "refs/align/backups/feat/20200103T000000Z"
     );
 }
+
+#[test]
+fn a_second_operation_is_refused_while_another_holds_the_lock() {
+    let (repo, tips) = setup(&[("feat/a", 1)]);
+    let held = alignment_core::oplock::OperationLock::acquire_in(&repo.path().join(".git/align"))
+        .expect("hold the lock");
+    let before = repo.snapshot();
+    let commands: [&[&str]; 5] = [
+        &["run", "feat/a"],
+        &["run", "--all"],
+        &["undo"],
+        &["restore", "feat/a"],
+        &["backups", "prune"],
+    ];
+    for args in commands {
+        let out = align(&repo, args);
+        assert_eq!(out.code, 1, "{args:?}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr
+                .contains("another git-align operation is running")
+                && out
+                    .stderr
+                    .contains(&format!("process {}", std::process::id())),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    assert_eq!(repo.snapshot(), before);
+    assert_eq!(repo.rev("feat/a"), tips[0]);
+    let dry = align(&repo, &["run", "--dry-run", "feat/a"]);
+    assert_eq!(dry.code, 0, "a dry run needs no lock: {}", dry.stderr);
+
+    drop(held);
+    let out = align(&repo, &["run", "feat/a"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(is_ancestor(&repo, "main", "feat/a"));
+}

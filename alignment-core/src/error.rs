@@ -59,6 +59,18 @@ pub enum Error {
     /// given as a feature branch, …). Reported as a usage error.
     #[error("{0}")]
     Usage(String),
+    /// Another git-align operation holds the repository's operation lock.
+    #[error(
+        "another git-align operation is running in this repository{} (lock {}); wait for it to finish, then run the command again",
+        holder.map(|pid| format!(" (process {pid})")).unwrap_or_default(),
+        path.display()
+    )]
+    Busy {
+        /// The lock file.
+        path: PathBuf,
+        /// The process id recorded by the holder, when readable.
+        holder: Option<u32>,
+    },
     /// Reading or writing a file failed.
     #[error("{context}: {source}")]
     Io {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod fsutil;
 pub mod git;
 pub mod glob;
+pub mod oplock;
 pub mod predict;
 pub mod preflight;
 pub mod recovery;

@@ -4,6 +4,7 @@
 use crate::backup::{self, Backup};
 use crate::error::{Error, Result};
 use crate::git::Git;
+use crate::oplock::OperationLock;
 use crate::preflight;
 use crate::state::{self, ChangedBranch, Checkout};
 
@@ -18,6 +19,7 @@ fn checked_out_branch(git: &Git) -> Result<Option<String>> {
 /// nothing) when a branch moved since, or when the checked-out branch would be reset
 /// over uncommitted changes. Returns the branches restored.
 pub fn undo(git: &Git) -> Result<Vec<ChangedBranch>> {
+    let _lock = OperationLock::acquire(git)?;
     if let Some(op) = state::load_stopped(git)? {
         return Err(Error::Usage(format!(
             "operation {} is stopped on conflicts; run `git-align abort` first",
@@ -91,6 +93,7 @@ pub fn undo(git: &Git) -> Result<Vec<ChangedBranch>> {
 /// Sets `branch` to `backup_spec` (or its newest backup). Refuses to discard uncommitted
 /// changes of the checked-out branch.
 pub fn restore(git: &Git, branch: &str, backup_spec: Option<&str>) -> Result<(Backup, String)> {
+    let _lock = OperationLock::acquire(git)?;
     let old = git
         .resolve(&format!("refs/heads/{branch}"))?
         .ok_or_else(|| Error::Usage(format!("branch {branch:?} does not exist")))?;

@@ -1,5 +1,6 @@
 //! `git-align backups [list|prune]`: the backup refs under `refs/align/backups/`.
 
+use alignment_core::oplock::OperationLock;
 use alignment_core::{Config, Git, backup};
 
 use crate::cli::Global;
@@ -47,6 +48,9 @@ impl Backups {
                 }
             }
             BackupsAction::Prune => {
+                let _lock = (!global.dry_run)
+                    .then(|| OperationLock::acquire(&git))
+                    .transpose()?;
                 let config = Config::load(git.work_tree())?;
                 let all = backup::list(&git)?;
                 let doomed =

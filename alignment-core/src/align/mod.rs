@@ -13,6 +13,7 @@ use crate::backup;
 use crate::config::{Config, Strategy};
 use crate::error::{Error, Result};
 use crate::git::Git;
+use crate::oplock::OperationLock;
 use crate::preflight;
 use crate::report::{self, BranchReport, Outcome, Phases, SCHEMA, Session, Totals};
 use crate::state::{self, ChangedBranch, Checkout, LastOperation, StoppedOperation};
@@ -178,6 +179,7 @@ fn fetch(git: &Git, config: &Config) -> Result<()> {
 /// branch in order. With `--all` a conflicting branch is put back exactly as it was and
 /// the run goes on; otherwise the run stops there with state saved.
 pub fn run(git: &Git, config: &Config, opts: &RunOptions) -> Result<RunEnd> {
+    let _lock = OperationLock::acquire(git)?;
     let started = Instant::now();
     let now = OffsetDateTime::now_utc();
     let safety = Instant::now();
@@ -400,6 +402,7 @@ fn no_stopped_operation() -> Error {
 /// Resumes the stopped operation after the user resolved the conflicts and `git add`ed
 /// them, then validates and records the result.
 pub fn continue_op(git: &Git, config: &Config) -> Result<RunEnd> {
+    let _lock = OperationLock::acquire(git)?;
     let mut op = state::load_stopped(git)?.ok_or_else(no_stopped_operation)?;
     let dir = op
         .worktree
@@ -498,6 +501,7 @@ fn stopped_item(git: &Git, op: &StoppedOperation) -> Result<PlanItem> {
 /// exactly its backup commit, the temporary worktree removed, and the user's checkout and
 /// autostash restored (git's own `--abort` reapplies the stash).
 pub fn abort(git: &Git) -> Result<StoppedOperation> {
+    let _lock = OperationLock::acquire(git)?;
     let op = state::load_stopped(git)?.ok_or_else(no_stopped_operation)?;
     let dir = op
         .worktree
