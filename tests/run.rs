@@ -830,3 +830,57 @@ fn a_second_operation_is_refused_while_another_holds_the_lock() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(is_ancestor(&repo, "main", "feat/a"));
 }
+
+#[test]
+fn restore_and_undo_of_a_branch_checked_out_in_another_worktree_are_done_from_there() {
+    let (repo, tips) = setup(&[("feat", 1), ("other", 1)]);
+    let out = align(&repo, &["run", "feat", "other"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let aligned = repo.rev("feat");
+    let wt = repo.sandbox.path().join("wt");
+    repo.git(["worktree", "add", "-q", &wt.to_string_lossy(), "feat"]);
+
+    for args in [&["restore", "feat"][..], &["undo"]] {
+        let out = align(&repo, args);
+        assert_eq!(out.code, 2, "{args:?}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr
+                .contains(&format!("checked out in the worktree {}", wt.display())),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert_eq!(repo.rev("feat"), aligned, "{args:?} moved the branch");
+        assert_ne!(
+            repo.rev("other"),
+            tips[1],
+            "{args:?} undid part of the operation"
+        );
+    }
+
+    let out = align_in(&repo, &wt, &["undo"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(repo.rev("feat"), tips[0]);
+    assert_eq!(repo.rev("other"), tips[1]);
+    let files = repo.sandbox.git(&wt, ["status", "--porcelain"]);
+    assert_eq!(files, "", "the worktree's files did not follow its branch");
+}
+
+#[test]
+fn restore_refuses_a_branch_whose_alignment_is_stopped_on_conflicts() {
+    let (repo, tip) = conflict_setup();
+    let out = align(&repo, &["run", "feat"]);
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+
+    let out = align(&repo, &["restore", "feat"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("stopped on conflicts"),
+        "{}",
+        out.stderr
+    );
+    assert!(state_file(&repo).exists());
+
+    let out = align(&repo, &["abort"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(repo.rev("feat"), tip);
+}

@@ -16,8 +16,9 @@ fn checked_out_branch(git: &Git) -> Result<Option<String>> {
 }
 
 /// Restores every branch the last operation changed to its old tip. Refuses (changing
-/// nothing) when a branch moved since, or when the checked-out branch would be reset
-/// over uncommitted changes. Returns the branches restored.
+/// nothing) when a branch moved since, is checked out in another worktree, or when the
+/// checked-out branch would be reset over uncommitted changes. Returns the branches
+/// restored.
 pub fn undo(git: &Git) -> Result<Vec<ChangedBranch>> {
     let _lock = OperationLock::acquire(git)?;
     if let Some(op) = state::load_stopped(git)? {
@@ -30,13 +31,21 @@ pub fn undo(git: &Git) -> Result<Vec<ChangedBranch>> {
         Error::Usage("nothing to undo: no git-align operation changed a branch".into())
     })?;
     let current = checked_out_branch(git)?;
+    let elsewhere = state::checked_out_elsewhere(git)?;
     let mut problems = Vec::new();
     let mut todo = Vec::new();
     for change in &last.changed {
         let tip = git.resolve(&format!("refs/heads/{}", change.branch))?;
+        let elsewhere = elsewhere.iter().find(|(b, _)| *b == change.branch);
         match tip.as_deref() {
             Some(t) if t == change.old_tip => {}
-            Some(t) if t == change.new_tip => todo.push(change.clone()),
+            Some(t) if t == change.new_tip => match elsewhere {
+                Some((_, path)) => problems.push(format!(
+                    "{} is checked out in the worktree {path}; run the undo from there (git-align -C {path} undo)",
+                    change.branch
+                )),
+                None => todo.push(change.clone()),
+            },
             Some(t) => problems.push(format!(
                 "{} moved since {} aligned it (now {t}, expected {}); restore it explicitly with `git-align restore {} --backup {}`",
                 change.branch, last.id, change.new_tip, change.branch, change.backup_ref
@@ -91,7 +100,9 @@ pub fn undo(git: &Git) -> Result<Vec<ChangedBranch>> {
 }
 
 /// Sets `branch` to `backup_spec` (or its newest backup). Refuses to discard uncommitted
-/// changes of the checked-out branch.
+/// changes of the checked-out branch, to move a branch checked out in another worktree
+/// (its files would no longer match), and to touch a branch whose alignment is stopped
+/// on conflicts.
 pub fn restore(git: &Git, branch: &str, backup_spec: Option<&str>) -> Result<(Backup, String)> {
     let _lock = OperationLock::acquire(git)?;
     let old = git
@@ -105,6 +116,20 @@ pub fn restore(git: &Git, branch: &str, backup_spec: Option<&str>) -> Result<(Ba
             ))
         })?,
     };
+    if let Some(op) = state::load_stopped(git)?.filter(|op| op.branch == branch) {
+        return Err(Error::Usage(format!(
+            "operation {} is stopped on conflicts while aligning {branch:?}; finish it with `git-align continue` or put the branch back with `git-align abort` (nothing was changed)",
+            op.id
+        )));
+    }
+    if let Some((_, path)) = state::checked_out_elsewhere(git)?
+        .into_iter()
+        .find(|(b, _)| b == branch)
+    {
+        return Err(Error::Usage(format!(
+            "{branch:?} is checked out in the worktree {path}; restore it from there so its files follow (git-align -C {path} restore {branch}) (nothing was changed)"
+        )));
+    }
     if checked_out_branch(git)?.as_deref() == Some(branch) {
         if preflight::is_dirty(git)? {
             return Err(Error::Usage(format!(

@@ -176,6 +176,23 @@ pub fn current_checkout(git: &Git) -> Result<Checkout> {
     Ok(Checkout::Detached(git.resolve("HEAD")?.unwrap_or_default()))
 }
 
+/// Branches checked out in a linked worktree other than this one, with its path: moving
+/// their refs would pull the rug from under that worktree.
+pub fn checked_out_elsewhere(git: &Git) -> Result<Vec<(String, String)>> {
+    let out = git.run(["worktree", "list", "--porcelain"])?;
+    let here = git.work_tree().to_string_lossy().into_owned();
+    Ok(out
+        .split("\n\n")
+        .filter_map(|block| {
+            let path = block.lines().find_map(|l| l.strip_prefix("worktree "))?;
+            let branch = block
+                .lines()
+                .find_map(|l| l.strip_prefix("branch refs/heads/"))?;
+            (path != here).then(|| (branch.to_string(), path.to_string()))
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -91,7 +91,7 @@ fn plan_items(
     branches: &[String],
 ) -> Result<Vec<PlanItem>> {
     let mut items = plan::plan_branches(git, config, branches, &opts.request)?;
-    let elsewhere = checked_out_elsewhere(git)?;
+    let elsewhere = state::checked_out_elsewhere(git)?;
     for item in &mut items {
         if let Some((_, path)) = elsewhere.iter().find(|(b, _)| *b == item.branch) {
             item.error = Some(format!(
@@ -130,23 +130,6 @@ fn plan_items(
         }
     }
     Ok(items)
-}
-
-/// Branches checked out in a linked worktree other than this one, with its path: moving
-/// their refs would pull the rug from under that worktree.
-fn checked_out_elsewhere(git: &Git) -> Result<Vec<(String, String)>> {
-    let out = git.run(["worktree", "list", "--porcelain"])?;
-    let here = git.work_tree().to_string_lossy().into_owned();
-    Ok(out
-        .split("\n\n")
-        .filter_map(|block| {
-            let path = block.lines().find_map(|l| l.strip_prefix("worktree "))?;
-            let branch = block
-                .lines()
-                .find_map(|l| l.strip_prefix("branch refs/heads/"))?;
-            (path != here).then(|| (branch.to_string(), path.to_string()))
-        })
-        .collect())
 }
 
 fn selected_branches(git: &Git, config: &Config, opts: &RunOptions) -> Result<Vec<String>> {
