@@ -567,14 +567,15 @@ fn publish_is_atomic_idempotent_and_refuses_conflicts_and_unverified_dirs() {
         store_sums,
         std::fs::read(dir.join("SHA256SUMS")).expect("sums")
     );
-    let leftovers: Vec<_> = std::fs::read_dir(&store)
+    let mut leftovers: Vec<_> = std::fs::read_dir(&store)
         .expect("store")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
+    leftovers.sort();
     assert_eq!(
-        leftovers.len(),
-        2,
-        "only the version and index.json: {leftovers:?}"
+        leftovers,
+        [publish::LOCK_FILE, VERSION, publish::INDEX_FILE],
+        "only the version, the index and the lock file, no temporary directory"
     );
     // Identical again: a no-op, through the CLI too.
     let index_before = std::fs::read(store.join("index.json")).expect("index");
@@ -662,4 +663,30 @@ fn publish_github_dry_run_prints_the_gh_commands() {
         assert!(stdout.contains(expected), "{expected} missing:\n{stdout}");
     }
     assert!(!store.exists());
+}
+
+#[test]
+fn publish_is_refused_while_another_publish_holds_the_store() {
+    let fx = Fixture::new();
+    let dir = fx.good_dist("dist");
+    let store = fx.out("store");
+    let held =
+        match alignment_core::fsutil::try_lock(&store.join(publish::LOCK_FILE)).expect("lock") {
+            alignment_core::fsutil::TryLock::Acquired(held) => held,
+            alignment_core::fsutil::TryLock::HeldBy(pid) => panic!("held by {pid:?}"),
+        };
+    let err = publish::publish_to_store(&dir, &store, false).expect_err("store is locked");
+    let message = format!("{err:#}");
+    assert!(
+        message.contains("is already in progress")
+            && message.contains(&format!("process {}", std::process::id())),
+        "{message}"
+    );
+    assert!(!store.join(VERSION).exists() && !store.join(publish::INDEX_FILE).exists());
+
+    drop(held);
+    assert_eq!(
+        publish::publish_to_store(&dir, &store, false).expect("publish"),
+        StoreOutcome::Published(store.join(VERSION))
+    );
 }

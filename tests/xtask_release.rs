@@ -781,3 +781,35 @@ fn bad_configuration_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("mega"));
 }
+
+#[test]
+fn a_second_release_is_refused_while_one_is_in_progress() {
+    let f = Fixture::new();
+    let before = f.state();
+    let lock = f.path().join("target/xtask/release-journal.lock");
+    let held = match alignment_core::fsutil::try_lock(&lock).expect("lock") {
+        alignment_core::fsutil::TryLock::Acquired(held) => held,
+        alignment_core::fsutil::TryLock::HeldBy(pid) => panic!("held by {pid:?}"),
+    };
+    for args in [EXECUTE, &["release", "--undo"]] {
+        let out = f.xtask(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stdout(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("a release of this workspace is already in progress")
+                && err.contains(&format!("process {}", std::process::id())),
+            "{args:?}: {err}"
+        );
+    }
+    assert_same(&before, &f.state(), "refused release");
+    let plan = f.xtask(&["release", "--bump", "minor", "--skip-tests"]);
+    assert!(
+        plan.status.success(),
+        "the plan needs no lock: {}",
+        stderr(&plan)
+    );
+
+    drop(held);
+    let out = f.ok(EXECUTE);
+    assert!(out.contains("released v0.2.0"), "{out}");
+}

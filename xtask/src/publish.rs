@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::checksums::{self, SUMS_FILE};
 use crate::config::ReleaseConfig;
 use crate::context::Ctx;
-use crate::fsutil::write_atomic;
+use crate::fsutil::{lock_exclusive, write_atomic};
 use crate::manifest::{DistManifest, MANIFEST_FILE};
 use crate::verify::verify_dir;
 
@@ -66,6 +66,9 @@ pub const STORE_SCHEMA: &str = "git-align/release-store/v1";
 
 /// The store index's file name.
 pub const INDEX_FILE: &str = "index.json";
+
+/// The store's lock file, held while a version is copied in and the index rewritten.
+pub const LOCK_FILE: &str = ".lock";
 
 impl StoreIndex {
     /// Reads `<store>/index.json` (an empty index when the store is new).
@@ -178,6 +181,12 @@ pub fn publish_to_store(dir: &Path, store: &Path, dry_run: bool) -> Result<Store
     }
     std::fs::create_dir_all(store)
         .with_context(|| format!("creating the store {}", store.display()))?;
+    // One publisher at a time: two publishes of different versions would otherwise
+    // each write an index missing the other's entry.
+    let _lock = lock_exclusive(
+        &store.join(LOCK_FILE),
+        &format!("a publish to {}", store.display()),
+    )?;
     let outcome = match same_content(&target, &wanted)? {
         Some(true) => StoreOutcome::AlreadyPublished(target.clone()),
         Some(false) => bail!(

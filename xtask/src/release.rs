@@ -16,7 +16,7 @@ use crate::bump::{BumpSpec, check_increases, next_version};
 use crate::changelog::{Pending, Selection, render};
 use crate::config::ReleaseConfig;
 use crate::context::Ctx;
-use crate::fsutil::write_atomic;
+use crate::fsutil::{lock_exclusive, write_atomic};
 use crate::history;
 use crate::journal::{
     FileBackup, INDEX_BACKUP_FILE, Journal, State, Step, StepRecord, StepStatus, Undo,
@@ -86,6 +86,14 @@ impl Release {
         let cfg = ReleaseConfig::load(&ctx.root)?;
         let git = history::open(&ctx.root)?;
         let journal_path = Journal::path(&ctx.root);
+        let _lock = (!ctx.dry_run && (self.execute || self.undo))
+            .then(|| {
+                lock_exclusive(
+                    &journal_path.with_extension("lock"),
+                    "a release of this workspace",
+                )
+            })
+            .transpose()?;
         if self.undo {
             return undo_last(ctx, &git, &journal_path);
         }
