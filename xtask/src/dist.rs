@@ -134,6 +134,12 @@ pub fn build_and_package(ctx: &Ctx, options: &DistOptions) -> Result<DistOutput>
         binaries.push((targets[0].clone(), ctx.root.join(binary)));
     } else {
         let sh = &ctx.sh;
+        let rustflags = reproducible_rustflags(
+            std::env::var("CARGO_ENCODED_RUSTFLAGS").ok(),
+            std::env::var("RUSTFLAGS").ok(),
+            &cargo_home(),
+            &ctx.root,
+        );
         for target in &targets {
             let target_args: Vec<&str> = if explicit {
                 vec!["--target", target]
@@ -145,6 +151,7 @@ pub fn build_and_package(ctx: &Ctx, options: &DistOptions) -> Result<DistOutput>
                 target_args.join(" ")
             );
             cmd!(sh, "cargo build --release --locked -p alignment-cli {target_args...}")
+                .env("CARGO_ENCODED_RUSTFLAGS", &rustflags)
                 .run()
                 .with_context(|| format!("building git-align for {target}: fix the build (or add the target with `rustup target add {target}`) and rerun"))?;
             let mut dir = ctx.target_dir();
@@ -158,6 +165,40 @@ pub fn build_and_package(ctx: &Ctx, options: &DistOptions) -> Result<DistOutput>
         }
     }
     package(ctx, &binaries, &out_dir, &toolchain)
+}
+
+/// Where cargo keeps the registry sources the dependencies are compiled from.
+fn cargo_home() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from(".cargo"))
+}
+
+/// The rustflags of a dist build: the user's own (`CARGO_ENCODED_RUSTFLAGS`, else
+/// `RUSTFLAGS`) plus `--remap-path-prefix` for the cargo home and the workspace, so the
+/// binary carries `/cargo/registry/…` and `/build/…` instead of this machine's paths (in
+/// panic locations and debug info) and two machines with different homes build the same
+/// bytes. The result is in `CARGO_ENCODED_RUSTFLAGS` form (0x1f-separated).
+pub fn reproducible_rustflags(
+    encoded: Option<String>,
+    plain: Option<String>,
+    cargo_home: &Path,
+    root: &Path,
+) -> String {
+    let mut flags: Vec<String> = match (encoded, plain) {
+        (Some(encoded), _) if !encoded.is_empty() => {
+            encoded.split('\x1f').map(str::to_string).collect()
+        }
+        (_, Some(plain)) => plain.split_whitespace().map(str::to_string).collect(),
+        _ => Vec::new(),
+    };
+    flags.push(format!(
+        "--remap-path-prefix={}=/cargo",
+        cargo_home.display()
+    ));
+    flags.push(format!("--remap-path-prefix={}=/build", root.display()));
+    flags.join("\x1f")
 }
 
 /// The compiler: `rustc --version` and the host triple.
@@ -572,4 +613,34 @@ pub fn summary_table(output: &DistOutput) -> String {
     }
     out.push_str(&format!("\nwrote {SUMS_FILE} and {MANIFEST_FILE}\n"));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dist_rustflags_keep_the_users_flags_and_remap_host_paths() {
+        let home = Path::new("/home/u/.cargo");
+        let root = Path::new("/src/git-align");
+        let remaps = "--remap-path-prefix=/home/u/.cargo=/cargo\x1f--remap-path-prefix=/src/git-align=/build";
+        assert_eq!(reproducible_rustflags(None, None, home, root), remaps);
+        assert_eq!(
+            reproducible_rustflags(None, Some("-C  target-cpu=native ".into()), home, root),
+            format!("-C\x1ftarget-cpu=native\x1f{remaps}")
+        );
+        assert_eq!(
+            reproducible_rustflags(
+                Some("-Cdebuginfo=1\x1f--cfg\x1fx y".into()),
+                Some("ignored".into()),
+                home,
+                root
+            ),
+            format!("-Cdebuginfo=1\x1f--cfg\x1fx y\x1f{remaps}")
+        );
+        assert_eq!(
+            reproducible_rustflags(Some(String::new()), Some("-Dwarnings".into()), home, root),
+            format!("-Dwarnings\x1f{remaps}")
+        );
+    }
 }
