@@ -134,12 +134,7 @@ pub fn build_and_package(ctx: &Ctx, options: &DistOptions) -> Result<DistOutput>
         binaries.push((targets[0].clone(), ctx.root.join(binary)));
     } else {
         let sh = &ctx.sh;
-        let rustflags = reproducible_rustflags(
-            std::env::var("CARGO_ENCODED_RUSTFLAGS").ok(),
-            std::env::var("RUSTFLAGS").ok(),
-            &cargo_home(),
-            &ctx.root,
-        );
+        let rustflags = release_rustflags(&ctx.root);
         for target in &targets {
             let target_args: Vec<&str> = if explicit {
                 vec!["--target", target]
@@ -173,6 +168,18 @@ fn cargo_home() -> PathBuf {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
         .unwrap_or_else(|| PathBuf::from(".cargo"))
+}
+
+/// The `CARGO_ENCODED_RUSTFLAGS` of every release build xtask makes (dist and the
+/// benchmarks): one set of flags, so they share one build cache instead of rebuilding
+/// each other's dependencies.
+pub fn release_rustflags(root: &Path) -> String {
+    reproducible_rustflags(
+        std::env::var("CARGO_ENCODED_RUSTFLAGS").ok(),
+        std::env::var("RUSTFLAGS").ok(),
+        &cargo_home(),
+        root,
+    )
 }
 
 /// The rustflags of a dist build: the user's own (`CARGO_ENCODED_RUSTFLAGS`, else

@@ -126,6 +126,10 @@ impl Bench {
         }
         let sh = &ctx.sh;
         cmd!(sh, "cargo build --release --quiet -p alignment-cli")
+            .env(
+                "CARGO_ENCODED_RUSTFLAGS",
+                crate::dist::release_rustflags(&ctx.root),
+            )
             .run()
             .context("building git-align in release mode")?;
         let cache_dir = ctx.target_dir().join("bench");

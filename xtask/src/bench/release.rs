@@ -165,6 +165,10 @@ fn release_xtask(env: &BenchEnv<'_>) -> Result<PathBuf> {
     let status = Command::new("cargo")
         .current_dir(&env.ctx.root)
         .args(["build", "--release", "--quiet", "-p", "xtask"])
+        .env(
+            "CARGO_ENCODED_RUSTFLAGS",
+            crate::dist::release_rustflags(&env.ctx.root),
+        )
         .status()
         .context("running cargo build --release -p xtask")?;
     ensure!(status.success(), "cargo build --release -p xtask failed");
