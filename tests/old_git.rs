@@ -109,6 +109,15 @@ fn status(repo: &TestRepo, path: Option<&str>) -> Value {
     serde_json::from_str(&stdout).expect("status JSON")
 }
 
+fn branch<'r>(report: &'r Value, name: &str) -> &'r Value {
+    report["branches"]
+        .as_array()
+        .expect("branches")
+        .iter()
+        .find(|b| b["name"] == name)
+        .unwrap_or_else(|| panic!("{name} missing from {report:#}"))
+}
+
 #[test]
 fn status_on_old_git_matches_the_fast_paths() {
     let Some(old) = old_git() else { return };
@@ -120,23 +129,13 @@ fn status_on_old_git_matches_the_fast_paths() {
 
     assert_eq!(old["branches"], new["branches"], "old git disagrees");
     assert_eq!(old["targets"], new["targets"]);
-    let conflict = new["branches"]
-        .as_array()
-        .expect("branches")
-        .iter()
-        .find(|b| b["name"] == "feat/conflict")
-        .expect("feat/conflict listed");
+    let conflict = branch(&new, "feat/conflict");
     assert_eq!(
         conflict["predicted_conflicts"],
         serde_json::json!(["shared.txt"])
     );
     assert_eq!(conflict["behind"], 4);
-    let unrelated = new["branches"]
-        .as_array()
-        .expect("branches")
-        .iter()
-        .find(|b| b["name"] == "unrelated")
-        .expect("unrelated listed");
+    let unrelated = branch(&new, "unrelated");
     assert!(unrelated["error"].is_string(), "{unrelated:#}");
     let dates: Vec<&str> = new["branches"]
         .as_array()
