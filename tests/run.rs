@@ -884,3 +884,49 @@ fn restore_refuses_a_branch_whose_alignment_is_stopped_on_conflicts() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert_eq!(repo.rev("feat"), tip);
 }
+
+#[test]
+fn branches_named_with_shell_and_html_metacharacters_align_undo_and_report_safely() {
+    let names = [
+        "feat/$(touch${IFS}pwned)",
+        "feat/ünï<b>&\"q\"`touch${IFS}pwned`",
+    ];
+    let (repo, tips) = setup(&[(names[0], 1), (names[1], 1)]);
+
+    let out = align(&repo, &["run", "--all"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    for name in names {
+        assert!(is_ancestor(&repo, "main", name), "{name} not aligned");
+        assert!(out.stdout.contains(name), "{}", out.stdout);
+    }
+    let html = align(&repo, &["report", "--format", "html"]);
+    assert_eq!(html.code, 0, "{}", html.stderr);
+    assert!(
+        html.stdout.contains("feat/ünï&lt;b&gt;&amp;&quot;q&quot;")
+            && !html.stdout.contains("<b>&"),
+        "branch name not escaped in HTML"
+    );
+    let csv = align(&repo, &["report", "--format", "csv"]);
+    assert!(
+        csv.stdout
+            .contains("\"feat/ünï<b>&\"\"q\"\"`touch${IFS}pwned`\""),
+        "{}",
+        csv.stdout
+    );
+
+    let out = align(&repo, &["undo"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(repo.rev(names[0]), tips[0]);
+    assert_eq!(repo.rev(names[1]), tips[1]);
+    let out = align(&repo, &["run", "feat/a b"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("not a valid branch name"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !repo.path().join("pwned").exists() && !repo.sandbox.path().join("pwned").exists(),
+        "a branch name was run by a shell"
+    );
+}
