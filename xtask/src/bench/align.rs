@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, ensure};
 
 use super::repo_gen::{
-    START_TIME, commit_header, file_change, generate as generate_repo, git, git_env,
+    generate as generate_repo, git, git_env, write_branch_commit, write_main_line,
 };
 use super::{BenchEnv, Measurement};
 
@@ -228,37 +228,14 @@ fn generate(cache_dir: &Path, shape: &Shape) -> Result<PathBuf> {
 /// the tip and adds commits to its own files only, so no alignment conflicts. Mark
 /// `i + 1` is `main` commit `i`.
 fn write_stream(out: &mut dyn Write, shape: &Shape) -> Result<()> {
-    for i in 0..shape.main_commits {
-        let time = START_TIME + i as u64 * 600;
-        commit_header(
-            out,
-            "refs/heads/main",
-            i + 1,
-            time,
-            &format!("chore: main {i}"),
-        )?;
-        if i > 0 {
-            writeln!(out, "from :{i}")?;
-        }
-        file_change(
-            out,
-            &format!("src/m{:03}.txt", i % 200),
-            &format!("main {i}\n"),
-        )?;
-    }
-    let mut mark = shape.main_commits + 1;
+    let mut mark = write_main_line(out, shape.main_commits, |i| {
+        format!("src/m{:03}.txt", i % 200)
+    })?;
     for k in 0..shape.branches {
         let fork = shape.main_commits - shape.fork_back + k % 10 - 10;
-        let branch = format!("refs/heads/feat/b{k:04}");
         for j in 0..shape.branch_commits {
             mark += 1;
-            let time = START_TIME + fork as u64 * 600 + 60 * (j as u64 + 1);
-            commit_header(out, &branch, mark, time, &format!("feat: b{k} step {j}"))?;
-            if j == 0 {
-                writeln!(out, "from :{}", fork + 1)?;
-            }
-            let own = format!("features/b{k:04}/f{j}.txt");
-            file_change(out, &own, &format!("branch {k} step {j}\n"))?;
+            write_branch_commit(out, k, j, mark, fork)?;
         }
     }
     Ok(())

@@ -97,6 +97,59 @@ pub fn generate(
     Ok(repo)
 }
 
+/// Writes `commits` linear commits on `main`, ten minutes apart: commit `i` has mark
+/// `i + 1`, message `chore: main {i}`, and writes `main {i}` to `path_of(i)`. Returns the
+/// next free mark.
+pub fn write_main_line(
+    out: &mut dyn Write,
+    commits: usize,
+    path_of: impl Fn(usize) -> String,
+) -> Result<usize> {
+    for i in 0..commits {
+        let time = START_TIME + i as u64 * 600;
+        commit_header(
+            out,
+            "refs/heads/main",
+            i + 1,
+            time,
+            &format!("chore: main {i}"),
+        )?;
+        if i > 0 {
+            writeln!(out, "from :{i}")?;
+        }
+        file_change(out, &path_of(i), &format!("main {i}\n"))?;
+    }
+    Ok(commits + 1)
+}
+
+/// Writes commit `step` of feature branch `feat/bNNNN` number `branch` (mark `mark`),
+/// forked from `main` commit `fork` a minute per step after it, adding
+/// `features/bNNNN/f{step}.txt`. The caller may add more file changes to the commit.
+pub fn write_branch_commit(
+    out: &mut dyn Write,
+    branch: usize,
+    step: usize,
+    mark: usize,
+    fork: usize,
+) -> Result<()> {
+    let time = START_TIME + fork as u64 * 600 + 60 * (step as u64 + 1);
+    commit_header(
+        out,
+        &format!("refs/heads/feat/b{branch:04}"),
+        mark,
+        time,
+        &format!("feat: b{branch} step {step}"),
+    )?;
+    if step == 0 {
+        writeln!(out, "from :{}", fork + 1)?;
+    }
+    file_change(
+        out,
+        &format!("features/b{branch:04}/f{step}.txt"),
+        &format!("branch {branch} step {step}\n"),
+    )
+}
+
 /// Writes a fast-import `commit` header for `branch` (mark, author, committer, message).
 pub fn commit_header(
     out: &mut dyn Write,

@@ -16,7 +16,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, ensure};
 
 use super::repo_gen::{
-    START_TIME, commit_header, file_change, generate as generate_repo, git, git_env,
+    file_change, generate as generate_repo, git, git_env, write_branch_commit, write_main_line,
 };
 use super::{BenchEnv, Measurement};
 
@@ -132,23 +132,7 @@ fn file_path(f: usize) -> String {
 
 /// Writes the whole history as a fast-import stream. Mark `i + 1` is `main` commit `i`.
 fn write_stream(out: &mut dyn Write) -> Result<()> {
-    for i in 0..MAIN_COMMITS {
-        let time = START_TIME + i as u64 * 600;
-        let file = main_file(i);
-        let content = format!("main {i}\n");
-        commit_header(
-            out,
-            "refs/heads/main",
-            i + 1,
-            time,
-            &format!("chore: main {i}"),
-        )?;
-        if i > 0 {
-            writeln!(out, "from :{i}")?;
-        }
-        file_change(out, &file_path(file), &content)?;
-    }
-    let mut mark = MAIN_COMMITS + 1;
+    let mut mark = write_main_line(out, MAIN_COMMITS, |i| file_path(main_file(i)))?;
     for k in 0..BRANCHES {
         // Varied fork points across the whole history, a few at the very tip.
         let fork = if k % 50 == 1 {
@@ -156,16 +140,9 @@ fn write_stream(out: &mut dyn Write) -> Result<()> {
         } else {
             (k * 9_973 + 17) % MAIN_COMMITS
         };
-        let branch = format!("refs/heads/feat/b{k:04}");
         for j in 0..BRANCH_COMMITS {
             mark += 1;
-            let time = START_TIME + fork as u64 * 600 + 60 * (j as u64 + 1);
-            commit_header(out, &branch, mark, time, &format!("feat: b{k} step {j}"))?;
-            if j == 0 {
-                writeln!(out, "from :{}", fork + 1)?;
-            }
-            let own = format!("features/b{k:04}/f{j}.txt");
-            file_change(out, &own, &format!("branch {k} step {j}\n"))?;
+            write_branch_commit(out, k, j, mark, fork)?;
             // Every 10th branch edits the file main changes right after the fork.
             if k % 10 == 0 && j == 0 && fork + 1 < MAIN_COMMITS {
                 let shared = file_path(main_file(fork + 1));
